@@ -1,0 +1,35 @@
+package org.dynalens.plugin.model;
+
+/**
+ * Shape of the transformer, in TransformerLens's vocabulary. The grokking model of Nanda et al. 2023 is
+ * {@link #grokking(int, int, int)}: 1 layer, d_model 128, 4 heads of 32, MLP 512, no LayerNorm.
+ */
+public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dMlp, int dVocab, int dVocabOut,
+                          int nCtx) {
+
+    public ModelConfig {
+        positive("n_layers", nLayers);
+        positive("d_model", dModel);
+        positive("n_heads", nHeads);
+        positive("d_head", dHead);
+        positive("d_mlp", dMlp);
+        positive("d_vocab", dVocab);
+        positive("d_vocab_out", dVocabOut);
+        positive("n_ctx", nCtx);
+    }
+
+    /** The 1-layer model of Nanda et al. 2023 for a task with the given vocabularies. */
+    public static ModelConfig grokking(int dVocab, int dVocabOut, int nCtx) {
+        return new ModelConfig(1, 128, 4, 32, 512, dVocab, dVocabOut, nCtx);
+    }
+
+    /** Number of trained parameters. */
+    public long parameterCount() {
+        long perLayer = 4L * nHeads * dModel * dHead + 2L * dModel * dMlp + dMlp + dModel;
+        return (long) dVocab * dModel + (long) nCtx * dModel + nLayers * perLayer + (long) dModel * dVocabOut;
+    }
+
+    private static void positive(String name, int v) {
+        if (v <= 0) throw new IllegalArgumentException(name + " must be positive, got " + v);
+    }
+}

@@ -1,0 +1,161 @@
+package org.dynalens.plugin.train;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import org.dynalens.plugin.model.ModelConfig;
+import org.dynalens.plugin.task.Task;
+import org.dynalens.plugin.task.Tasks;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything that defines a training run. Defaults are the grokking setup of Nanda et al. 2023 (ANCHORS.md
+ * section 1): mod-add, p = 113, 30% of pairs for training, AdamW lr 1e-3, weight decay 1, betas (0.9, 0.98), 10
+ * warm-up steps, full batch. Stored as JSON on the run ({@code config}), snake_case keys.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record RunConfig(
+        String task, int p, double trainFraction, long seed,
+        int steps, int checkpointEvery, int evalEvery,
+        double lr, double weightDecay, double beta1, double beta2, double eps, int warmupSteps,
+        int nLayers, int dModel, int nHeads, int dHead, int dMlp,
+        String runId) {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** Settings that may change when a run is continued without making it a different run. */
+    private static final Set<String> CONTINUABLE = Set.of("steps", "checkpoint_every", "eval_every", "run_id");
+
+    public static RunConfig defaults() {
+        return new RunConfig("mod-add", 113, 0.3, 0, 10_000, 100, 10,
+                1e-3, 1.0, 0.9, 0.98, 1e-8, 10,
+                1, 128, 4, 32, 512, null);
+    }
+
+    /** Checks every setting; the message names the bad one. */
+    public RunConfig validate() {
+        require(steps >= 0, "steps must be >= 0, got " + steps);
+        require(checkpointEvery > 0, "checkpoint_every must be > 0, got " + checkpointEvery);
+        require(evalEvery > 0, "eval_every must be > 0, got " + evalEvery);
+        require(lr > 0 && Double.isFinite(lr), "lr must be a positive number, got " + lr);
+        require(weightDecay >= 0, "weight_decay must be >= 0, got " + weightDecay);
+        require(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1), got " + beta1);
+        require(beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1), got " + beta2);
+        require(eps > 0, "eps must be > 0, got " + eps);
+        require(warmupSteps >= 0, "warmup_steps must be >= 0, got " + warmupSteps);
+        require(trainFraction > 0 && trainFraction < 1, "train_fraction must be in (0, 1), got " + trainFraction);
+        require(nLayers == 1, "n_layers must be 1 for the grokking model (multi-layer models are not built yet)");
+        model(createTask()); // checks the task settings and the model dimensions
+        return this;
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(message);
+    }
+
+    /** The task this config selects; unknown task or bad task settings throw with a clear message. */
+    public Task createTask() {
+        return Tasks.create(task, Map.of("p", p));
+    }
+
+    /** The model shape for a task. */
+    public ModelConfig model(Task t) {
+        return new ModelConfig(nLayers, dModel, nHeads, dHead, dMlp, t.inputVocab(), t.outputVocab(), t.contextLength());
+    }
+
+    /** A copy with another number of steps. */
+    public RunConfig withSteps(int newSteps) {
+        return new RunConfig(task, p, trainFraction, seed, newSteps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
+                beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId);
+    }
+
+    /** A copy with an explicit run id. */
+    public RunConfig withRunId(String id) {
+        return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
+                beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, id);
+    }
+
+    /**
+     * The run id: the explicit one, else a readable prefix plus a hash of every setting that changes the training
+     * trajectory. The same config always gives the same id, which is what lets {@code train} resume a run.
+     */
+    public String resolvedRunId() {
+        if (runId != null && !runId.isBlank()) return runId;
+        return String.format("%s-p%d-s%d-%s", task, p, seed, identityHash());
+    }
+
+    String identityHash() {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(
+                    JSON.writeValueAsBytes(identity()));
+            return HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException | IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The settings that define the trajectory (everything but steps, schedules and the id). */
+    public Map<String, Object> identity() {
+        Map<String, Object> m = toMap();
+        m.keySet().removeAll(CONTINUABLE);
+        return m;
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = JSON.convertValue(this, new TypeReference<LinkedHashMap<String, Object>>() {
+        });
+        return m;
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(this);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A config from a JSON map; missing keys take the defaults, unknown keys are an error naming them. */
+    public static RunConfig fromMap(Map<String, ?> values) {
+        Map<String, Object> merged = defaults().toMap();
+        merged.putAll(values);
+        try {
+            return JSON.convertValue(merged, RunConfig.class);
+        } catch (IllegalArgumentException e) {
+            Throwable c = e.getCause();
+            if (c instanceof UnrecognizedPropertyException u) {
+                throw new IllegalArgumentException("unknown config field '" + u.getPropertyName() + "'", e);
+            }
+            throw new IllegalArgumentException("bad config: " + firstLine(c == null ? e : c), e);
+        }
+    }
+
+    /** Reads a JSON config file (keys as in {@link #toJson()}); missing keys take the defaults. */
+    public static RunConfig read(Path file) {
+        try {
+            return fromMap(JSON.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {
+            }));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config " + file + ": " + firstLine(e), e);
+        }
+    }
+
+    private static String firstLine(Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+}
