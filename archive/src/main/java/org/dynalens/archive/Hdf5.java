@@ -91,7 +91,7 @@ public final class Hdf5 {
         try (in) {
             checkFormat(in, file, kind);
             return reader.apply(in);
-        } catch (ArchiveException e) {
+        } catch (ArchiveException | BadRequest e) {
             throw e;
         } catch (RuntimeException | Error e) {
             throw new ArchiveException.Unreadable(file + " is corrupt: " + oneLine(e), e);
@@ -184,17 +184,27 @@ public final class Hdf5 {
     public static Tensor readSlice(Dataset ds, long[] offset, int[] shape) {
         int[] dims = ds.getDimensions();
         if (offset.length != dims.length || shape.length != dims.length) {
-            throw new IllegalArgumentException("slice needs " + dims.length + " dimensions, got offset "
+            throw new BadRequest("slice needs " + dims.length + " dimensions, got offset "
                     + Arrays.toString(offset) + " and shape " + Arrays.toString(shape));
         }
         for (int i = 0; i < dims.length; i++) {
             if (offset[i] < 0 || shape[i] < 1 || offset[i] + shape[i] > dims[i]) {
-                throw new IllegalArgumentException("slice [" + offset[i] + ", " + (offset[i] + shape[i]) + ") is out of "
+                throw new BadRequest("slice [" + offset[i] + ", " + (offset[i] + shape[i]) + ") is out of "
                         + "bounds for dimension " + i + " of size " + dims[i]);
             }
         }
         Object nested = ds.getData(offset, shape);
         return new Tensor(shape, normalise(flatten(nested, shape)));
+    }
+
+    /**
+     * A caller's mistake found while a file is open (e.g. a slice out of bounds). {@link #read} lets it through as the
+     * IllegalArgumentException it is, instead of reporting the file as corrupt.
+     */
+    static final class BadRequest extends IllegalArgumentException {
+        BadRequest(String message) {
+            super(message);
+        }
     }
 
     private static Object scalar(Tensor t) {

@@ -219,9 +219,10 @@ public final class RunArchive {
     }
 
     private static String dtypeName(Class<?> type) {
-        if (type == float.class) return "float32";
-        if (type == double.class) return "float64";
-        if (type == long.class) return "int64";
+        // jhdf reports a scalar dataset's type boxed (Long.class), an array's as primitive (long.class)
+        if (type == float.class || type == Float.class) return "float32";
+        if (type == double.class || type == Double.class) return "float64";
+        if (type == long.class || type == Long.class) return "int64";
         return "int32";
     }
 

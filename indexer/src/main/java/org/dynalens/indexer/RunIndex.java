@@ -1,54 +1,305 @@
 package org.dynalens.indexer;
 
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.facet.FacetResult;
+import org.apache.lucene.facet.FacetsCollector;
+import org.apache.lucene.facet.FacetsCollectorManager;
+import org.apache.lucene.facet.LabelAndValue;
+import org.apache.lucene.facet.StringValueFacetCounts;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.index.SegmentInfos;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherFactory;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.search.SortedNumericSortField;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.AlreadyClosedException;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.LockObtainFailedException;
 import org.dynalens.archive.Archive;
+import org.dynalens.archive.ArchiveException;
 import org.dynalens.archive.RunArchive;
 import org.dynalens.archive.RunInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The Lucene index over an archive: one parent document per run and one child document per checkpoint, written
  * as a block. The archive is the source of truth; {@link #reindex(Archive)} rebuilds this index from it.
  *
  * <p>Search is near-real-time: a run indexed through this instance is searchable after {@link #refresh()}.
+ *
+ * <p>Thread-safe: runs may be indexed from training threads while server threads search. Field names and types
+ * are described in {@link Schema}.
  */
 public final class RunIndex implements Closeable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RunIndex.class);
+    private static final Query RUNS_ONLY = new TermQuery(new Term(Schema.DOC_TYPE, Schema.TYPE_RUN));
+    private static final SortField BY_ID = new SortField(Schema.ID, SortField.Type.STRING);
+
+    private final Path dir;
+    private final Directory directory;
+    private final Analyzer analyzer;
+    /** Null for a read-only index. */
+    private final IndexWriter writer;
+    private final SearcherManager searchers;
+    /** Kinds the writer has given fields so far; guards against documents Lucene would reject. */
+    private final FieldKinds writtenKinds;
+    private final RunQueryParser parser;
+    /** Shared by single-run updates, exclusive for reindex and close, so a reindex never interleaves with them. */
+    private final ReadWriteLock updates = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    private RunIndex(Path dir, Directory directory, Analyzer analyzer, IndexWriter writer, SearcherManager searchers) {
+        this.dir = dir;
+        this.directory = directory;
+        this.analyzer = analyzer;
+        this.writer = writer;
+        this.searchers = searchers;
+        this.parser = new RunQueryParser(analyzer);
+        this.writtenKinds = withSearcher(s -> s.kinds().copy());
+    }
+
     /** Opens (creating if needed) the index at {@code dir} for reading and writing. */
     public static RunIndex open(Path dir) {
-        throw new UnsupportedOperationException("TODO");
+        Path abs = dir.toAbsolutePath().normalize();
+        Directory directory = null;
+        Analyzer analyzer = Schema.analyzer();
+        IndexWriter writer = null;
+        try {
+            Files.createDirectories(abs);
+            directory = FSDirectory.open(abs);
+            boolean exists = DirectoryReader.indexExists(directory);
+            if (exists) checkVersion(directory, abs);
+            IndexWriterConfig config = new IndexWriterConfig(analyzer)
+                    .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+                    .setParentField(Schema.PARENT)
+                    .setCommitOnClose(false);  // close() commits itself, with the version in the user data
+            try {
+                writer = new IndexWriter(directory, config);
+            } catch (LockObtainFailedException e) {
+                throw new IndexException("index at " + abs + " is in use by another dynalens process "
+                        + "(its write lock is held); stop that process or open the index read-only", e);
+            }
+            if (!exists) commit(writer);  // stamp a new index with its version at once
+            SearcherManager searchers = new SearcherManager(writer, searcherFactory());
+            return new RunIndex(abs, directory, analyzer, writer, searchers);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(writer);
+            closeQuietly(directory);
+            analyzer.close();
+            if (e instanceof IndexException ie) throw ie;
+            throw new IndexException("cannot open index at " + abs + ": " + oneLine(e), e);
+        }
     }
+
+    /**
+     * Opens an existing index for searching only, without taking its write lock, so it can be searched while
+     * another process writes it. Each search first picks up what the writer has committed since. The index*,
+     * delete, reindex and commit methods throw {@link IllegalStateException}.
+     */
+    public static RunIndex openReadOnly(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        Directory directory = null;
+        Analyzer analyzer = Schema.analyzer();
+        try {
+            if (!Files.isDirectory(abs)) throw new IndexException("no index at " + abs + "; run reindex to build it");
+            directory = FSDirectory.open(abs);
+            if (!DirectoryReader.indexExists(directory)) {
+                throw new IndexException("no index at " + abs + "; run reindex to build it");
+            }
+            checkVersion(directory, abs);
+            return new RunIndex(abs, directory, analyzer, null, new SearcherManager(directory, searcherFactory()));
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(directory);
+            analyzer.close();
+            if (e instanceof IndexException ie) throw ie;
+            throw new IndexException("cannot open index at " + abs + ": " + oneLine(e), e);
+        }
+    }
+
+    private static SearcherFactory searcherFactory() {
+        return new SearcherFactory() {
+            @Override
+            public IndexSearcher newSearcher(org.apache.lucene.index.IndexReader reader,
+                                             org.apache.lucene.index.IndexReader previous) {
+                return new RunSearcher(reader);
+            }
+        };
+    }
+
+    /** Refuses an index this version cannot read: written by a newer dynalens, or not by dynalens at all. */
+    private static void checkVersion(Directory directory, Path dir) throws IOException {
+        String version = SegmentInfos.readLatestCommit(directory).getUserData().get(Schema.VERSION_KEY);
+        if (version == null) {
+            throw new IndexException("index at " + dir + " is not a dynalens index (no " + Schema.VERSION_KEY
+                    + " in its commit data); delete it and run reindex");
+        }
+        int v;
+        try {
+            v = Integer.parseInt(version.trim());
+        } catch (NumberFormatException e) {
+            throw new IndexException("index at " + dir + " has an unreadable version '" + version + "'; delete it "
+                    + "and run reindex", e);
+        }
+        if (v > Schema.INDEX_VERSION) {
+            throw new IndexException("index at " + dir + " has version " + v + " but this dynalens reads index "
+                    + "version " + Schema.INDEX_VERSION + "; upgrade dynalens, or delete the index and run reindex");
+        }
+    }
+
+    /** Where the index lives. */
+    public Path dir() {
+        return dir;
+    }
+
+    public boolean isReadOnly() {
+        return writer == null;
+    }
+
+    // ---- writing ------------------------------------------------------------------------------------------------
 
     /** (Re)indexes one run and all its checkpoints from the archive, replacing what was indexed for it. */
     public void indexRun(RunArchive run) {
-        throw new UnsupportedOperationException("TODO");
+        indexRun(run.info(), ArchiveCheckpoints.read(run));
     }
 
     /** (Re)indexes one run from facts the caller already holds (used while a run trains). */
     public void indexRun(RunInfo info, List<CheckpointDoc> checkpoints) {
-        throw new UnsupportedOperationException("TODO");
+        IndexWriter w = writer();
+        updates.readLock().lock();
+        try {
+            write(w, info, checkpoints);
+        } finally {
+            updates.readLock().unlock();
+        }
+        refresh();
+    }
+
+    /** Replaces the run's whole block atomically: a search sees the old block or the new one, never a mix. */
+    private void write(IndexWriter w, RunInfo info, List<CheckpointDoc> checkpoints) {
+        List<Document> block = new RunDocuments(writtenKinds).block(info, checkpoints);
+        try {
+            w.updateDocuments(new Term(Schema.RUN_ID, info.id()), block);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot index run " + info.id() + ": " + oneLine(e), e);
+        } catch (AlreadyClosedException e) {
+            throw closedError(e);
+        }
     }
 
     public void deleteRun(String runId) {
-        throw new UnsupportedOperationException("TODO");
+        IndexWriter w = writer();
+        updates.readLock().lock();
+        try {
+            w.deleteDocuments(new Term(Schema.RUN_ID, runId));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete run " + runId + " from the index: " + oneLine(e), e);
+        } catch (AlreadyClosedException e) {
+            throw closedError(e);
+        } finally {
+            updates.readLock().unlock();
+        }
+        refresh();
     }
 
     /** Deletes everything and indexes every run of the archive; returns the number of runs indexed. */
     public int reindex(Archive archive) {
-        throw new UnsupportedOperationException("TODO");
+        IndexWriter w = writer();
+        int count = 0;
+        updates.writeLock().lock();
+        try {
+            // searches see the old index until the commit below: deleteAll and the adds become visible together
+            w.deleteAll();
+            for (String id : archive.runIds()) {
+                RunArchive run;
+                RunInfo info;
+                try {
+                    run = archive.run(id);
+                    info = run.info();
+                } catch (ArchiveException e) {
+                    LOG.warn("run {} not indexed: {}", id, e.getMessage());
+                    continue;
+                }
+                write(w, info, ArchiveCheckpoints.read(run));
+                count++;
+            }
+            commit(w);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reindex " + dir + ": " + oneLine(e), e);
+        } catch (AlreadyClosedException e) {
+            throw closedError(e);
+        } finally {
+            updates.writeLock().unlock();
+        }
+        refresh();
+        return count;
     }
 
     /** Makes changes durable (Lucene commit) and visible to searches. */
     public void commit() {
-        throw new UnsupportedOperationException("TODO");
+        IndexWriter w = writer();
+        try {
+            commit(w);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot commit index " + dir + ": " + oneLine(e), e);
+        } catch (AlreadyClosedException e) {
+            throw closedError(e);
+        }
+        refresh();
+    }
+
+    private static void commit(IndexWriter w) throws IOException {
+        w.setLiveCommitData(Map.of(Schema.VERSION_KEY, Integer.toString(Schema.INDEX_VERSION)).entrySet());
+        w.commit();
     }
 
     /** Makes changes visible to searches without a commit. */
     public void refresh() {
-        throw new UnsupportedOperationException("TODO");
+        try {
+            searchers.maybeRefreshBlocking();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot refresh index " + dir + ": " + oneLine(e), e);
+        } catch (AlreadyClosedException e) {
+            throw closedError(e);
+        }
     }
+
+    private IndexWriter writer() {
+        if (writer == null) throw new IllegalStateException("read-only index");
+        if (closed) throw new IllegalStateException("index at " + dir + " is closed");
+        return writer;
+    }
+
+    // ---- searching ----------------------------------------------------------------------------------------------
 
     /**
      * Runs matching a Lucene-syntax query ({@code task:mod-add AND test_loss:[0 TO 0.1]}); an empty or blank query
@@ -60,11 +311,188 @@ public final class RunIndex implements Closeable {
      * @throws QueryException for a malformed query or an unknown sort field
      */
     public SearchResult search(String query, String sort, int offset, int limit) {
-        throw new UnsupportedOperationException("TODO");
+        if (offset < 0 || limit < 0) {
+            throw new IllegalArgumentException("offset and limit must be >= 0, got " + offset + " and " + limit);
+        }
+        if (writer == null) {
+            try {
+                searchers.maybeRefresh();  // read-only: pick up what another process committed
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot refresh index " + dir + ": " + oneLine(e), e);
+            } catch (AlreadyClosedException e) {
+                throw closedError(e);
+            }
+        }
+        return withSearcher(s -> {
+            Query runs = new BooleanQuery.Builder()
+                    .add(parser.parse(query, s.kinds()), Occur.MUST)
+                    .add(RUNS_ONLY, Occur.FILTER)
+                    .build();
+            Sort order = sortOf(sort, s.kinds());
+            int wanted = (int) Math.min((long) offset + limit, Math.max(1, s.getIndexReader().maxDoc()));
+            FacetsCollectorManager.FacetsResult result;
+            try {
+                result = FacetsCollectorManager.search(s, runs, Math.max(1, wanted), order, true,
+                        new FacetsCollectorManager());
+            } catch (IndexSearcher.TooManyClauses e) {
+                throw new QueryException("query '" + query + "' expands to too many terms; make wildcards more "
+                        + "specific", -1, e);
+            }
+            long total = 0;
+            for (FacetsCollector.MatchingDocs m : result.facetsCollector().getMatchingDocs()) total += m.totalHits;
+            return new SearchResult(total, hits(s, result.topDocs(), offset, limit), facets(s, result.facetsCollector()));
+        });
     }
 
+    /** Names of the numeric fields: what range queries and {@code sort} accept. */
+    public Set<String> numericFields() {
+        return withSearcher(s -> s.kinds().numericFields());
+    }
+
+    private Sort sortOf(String sort, FieldKinds kinds) {
+        if (sort == null || sort.isBlank()) return new Sort(SortField.FIELD_SCORE, BY_ID);
+        String s = sort.trim();
+        boolean descending = s.startsWith("-");
+        String field = descending || s.startsWith("+") ? s.substring(1) : s;
+        if (field.equals(Schema.ID)) return new Sort(new SortField(Schema.ID, SortField.Type.STRING, descending));
+        Schema.Kind kind = kinds.kind(field).filter(Schema.Kind::numeric).orElseThrow(() -> new QueryException(
+                "unknown sort field '" + field + "': sort by id or a numeric field (" + kinds.numericFields() + ")",
+                -1, null));
+        SortedNumericSortField byField;
+        if (kind == Schema.Kind.LONG) {
+            byField = new SortedNumericSortField(field, SortField.Type.LONG, descending);
+            byField.setMissingValue(descending ? Long.MIN_VALUE : Long.MAX_VALUE);
+        } else {
+            byField = new SortedNumericSortField(field, SortField.Type.DOUBLE, descending);
+            byField.setMissingValue(descending ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+        }
+        // runs without the field come last either way; ties in id order so paging is stable
+        return new Sort(byField, BY_ID);
+    }
+
+    private static List<RunHit> hits(IndexSearcher s, TopDocs top, int offset, int limit) throws IOException {
+        List<RunHit> hits = new ArrayList<>();
+        StoredFields stored = s.storedFields();
+        ScoreDoc[] docs = top.scoreDocs;
+        for (int i = offset; i < docs.length && i < (long) offset + limit; i++) {
+            Map<String, Object> fields = fields(stored.document(docs[i].doc));
+            hits.add(new RunHit((String) fields.get(Schema.ID), docs[i].score, fields));
+        }
+        return hits;
+    }
+
+    /** Stored fields of a run: numbers as Long/Double, keywords as String, list-valued fields as List. */
+    private static Map<String, Object> fields(Document doc) {
+        Set<String> lists = Set.of(doc.getValues(Schema.LISTS));
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (IndexableField f : doc.getFields()) {
+            if (f.name().equals(Schema.LISTS)) continue;
+            Object value = f.numericValue() != null ? f.numericValue() : f.stringValue();
+            if (lists.contains(f.name())) {
+                @SuppressWarnings("unchecked")
+                List<Object> list = (List<Object>) out.computeIfAbsent(f.name(), k -> new ArrayList<>());
+                list.add(value);
+            } else {
+                out.put(f.name(), value);
+            }
+        }
+        return out;
+    }
+
+    /** Counts of task, status and tag values over the matching runs; every facet is present, maybe empty. */
+    private static Map<String, Map<String, Long>> facets(RunSearcher s, FacetsCollector matching) throws IOException {
+        Map<String, Map<String, Long>> out = new LinkedHashMap<>();
+        for (String field : Schema.FACET_FIELDS) {
+            Map<String, Long> counts = new LinkedHashMap<>();
+            var state = s.facetState(field);
+            if (state.isPresent()) {
+                FacetResult r = new StringValueFacetCounts(state.get(), matching).getAllChildren(field);
+                if (r != null) {
+                    List<LabelAndValue> values = new ArrayList<>(List.of(r.labelValues));
+                    values.sort((a, b) -> a.value.longValue() != b.value.longValue()
+                            ? Long.compare(b.value.longValue(), a.value.longValue()) : a.label.compareTo(b.label));
+                    for (LabelAndValue lv : values) counts.put(lv.label, lv.value.longValue());
+                }
+            }
+            out.put(field, counts);
+        }
+        return out;
+    }
+
+    private interface SearcherWork<T> {
+        T apply(RunSearcher searcher) throws IOException;
+    }
+
+    /** Runs {@code work} on the current searcher; Lucene's exceptions leave as ours. */
+    private <T> T withSearcher(SearcherWork<T> work) {
+        IndexSearcher s;
+        try {
+            s = searchers.acquire();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot search index " + dir + ": " + oneLine(e), e);
+        } catch (AlreadyClosedException e) {
+            throw closedError(e);
+        }
+        try {
+            return work.apply((RunSearcher) s);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot search index " + dir + ": " + oneLine(e), e);
+        } catch (AlreadyClosedException e) {
+            throw closedError(e);
+        } finally {
+            try {
+                searchers.release(s);
+            } catch (IOException e) {
+                LOG.warn("could not release a searcher of {}: {}", dir, oneLine(e));
+            }
+        }
+    }
+
+    // ---- lifecycle ----------------------------------------------------------------------------------------------
+
+    /** Commits pending changes (a writable index) and releases the index; later calls do nothing. */
     @Override
     public void close() {
-        throw new UnsupportedOperationException("TODO");
+        updates.writeLock().lock();
+        try {
+            if (closed) return;
+            closed = true;
+            IOException failure = null;
+            if (writer != null) {
+                try {
+                    commit(writer);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("could not commit index {} on close: {}", dir, oneLine(e));
+                }
+            }
+            for (Closeable c : new Closeable[] {searchers, writer, directory, analyzer}) {
+                try {
+                    if (c != null) c.close();
+                } catch (IOException e) {
+                    if (failure == null) failure = e;
+                }
+            }
+            if (failure != null) throw new UncheckedIOException("cannot close index " + dir + ": " + oneLine(failure), failure);
+        } finally {
+            updates.writeLock().unlock();
+        }
+    }
+
+    private IllegalStateException closedError(AlreadyClosedException e) {
+        return new IllegalStateException("index at " + dir + " is closed", e);
+    }
+
+    private static void closeQuietly(Closeable c) {
+        try {
+            if (c != null) c.close();
+        } catch (IOException | RuntimeException ignored) {
+            // already failing; the first error is the one to report
+        }
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) m = e.getClass().getSimpleName();
+        return m.replaceAll("\\s+", " ").trim();
     }
 }

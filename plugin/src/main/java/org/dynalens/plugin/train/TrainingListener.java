@@ -3,6 +3,7 @@ package org.dynalens.plugin.train;
 import org.dynalens.archive.Checkpoint;
 import org.dynalens.archive.RunInfo;
 
+import java.util.List;
 import java.util.Map;
 
 /** Hooks into a training run: progress display, indexing, live updates. Called on the training thread. */
@@ -26,5 +27,36 @@ public interface TrainingListener {
 
     /** The run reached its last step. */
     default void onFinish(RunInfo info) {
+    }
+
+    /** A listener that forwards every event to each of {@code listeners}, in order. */
+    static TrainingListener all(TrainingListener... listeners) {
+        List<TrainingListener> ls = List.of(listeners);
+        return new TrainingListener() {
+            @Override
+            public void onStart(RunInfo info, long startStep, long totalSteps) {
+                ls.forEach(l -> l.onStart(info, startStep, totalSteps));
+            }
+
+            @Override
+            public void onStep(long step, double trainLoss) {
+                ls.forEach(l -> l.onStep(step, trainLoss));
+            }
+
+            @Override
+            public void onEval(long step, Map<String, Double> metrics) {
+                ls.forEach(l -> l.onEval(step, metrics));
+            }
+
+            @Override
+            public void onCheckpoint(RunInfo info, Checkpoint checkpoint) {
+                ls.forEach(l -> l.onCheckpoint(info, checkpoint));
+            }
+
+            @Override
+            public void onFinish(RunInfo info) {
+                ls.forEach(l -> l.onFinish(info));
+            }
+        };
     }
 }

@@ -7,6 +7,10 @@ import java.nio.file.Files;
 import java.util.Map;
 
 class ScratchProbe {
+    public static void main(String[] args) throws Exception {
+        new ScratchProbe().probe();
+    }
+
     @Test
     void probe() throws Exception {
         int p = Integer.getInteger("probe.p", 23);

@@ -1,0 +1,85 @@
+package org.dynalens.cli;
+
+import org.dynalens.archive.Archive;
+import org.dynalens.indexer.RunIndex;
+import org.dynalens.plugin.train.RunConfig;
+import org.dynalens.plugin.train.TrainingListener;
+import org.dynalens.plugin.train.TrainingRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code dynalens train}: trains (or resumes) one run, archiving every checkpoint and indexing it as it lands.
+ * Options given on the command line override the config file, which overrides the defaults.
+ */
+@Command(name = "train", description = "Train or resume a run; every checkpoint goes into the archive and index.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Mixin
+    ArchiveOption archive;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "JSON config file (keys as in the run's config).")
+    Path config;
+    @Option(names = "--task", description = "Task name, e.g. mod-add.")
+    String task;
+    @Option(names = "--p", description = "Prime modulus of modular-arithmetic tasks.")
+    Integer p;
+    @Option(names = "--frac", description = "Fraction of examples used for training.")
+    Double frac;
+    @Option(names = "--steps", description = "Number of optimiser steps.")
+    Integer steps;
+    @Option(names = "--checkpoint-every", paramLabel = "K", description = "Checkpoint every K steps (plus step 0 and the last).")
+    Integer checkpointEvery;
+    @Option(names = "--eval-every", paramLabel = "K", description = "Evaluate test metrics every K steps.")
+    Integer evalEvery;
+    @Option(names = "--seed", description = "Seed of the data split and initialisation.")
+    Long seed;
+    @Option(names = "--lr", description = "AdamW learning rate.")
+    Double lr;
+    @Option(names = "--weight-decay", description = "AdamW decoupled weight decay.")
+    Double weightDecay;
+    @Option(names = "--run-id", description = "Run id (default: derived from the config, so the same config resumes).")
+    String runId;
+    @Option(names = "--no-progress", description = "Print one line per checkpoint instead of a progress bar.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() {
+        RunConfig cfg = config();
+        Archive a = archive.open();
+        try (RunIndex index = RunIndex.open(a.indexDir());
+             TrainingProgress progress = new TrainingProgress(!noProgress, System.out)) {
+            IndexingListener indexing = new IndexingListener(a, index);
+            TrainingRun.train(cfg, a, TrainingListener.all(progress, indexing));
+            index.commit();
+            System.out.println("run " + cfg.resolvedRunId() + " archived in " + a.root());
+        }
+        return 0;
+    }
+
+    RunConfig config() {
+        Map<String, Object> values = new LinkedHashMap<>(
+                config == null ? RunConfig.defaults().toMap() : RunConfig.read(config).toMap());
+        putIf(values, "task", task);
+        putIf(values, "p", p);
+        putIf(values, "train_fraction", frac);
+        putIf(values, "steps", steps);
+        putIf(values, "checkpoint_every", checkpointEvery);
+        putIf(values, "eval_every", evalEvery);
+        putIf(values, "seed", seed);
+        putIf(values, "lr", lr);
+        putIf(values, "weight_decay", weightDecay);
+        putIf(values, "run_id", runId);
+        return RunConfig.fromMap(values).validate();
+    }
+
+    private static void putIf(Map<String, Object> m, String key, Object value) {
+        if (value != null) m.put(key, value);
+    }
+}

@@ -1,0 +1,63 @@
+package org.dynalens.server;
+
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.dynalens.archive.Archive;
+import org.dynalens.archive.MetricSeries;
+import org.dynalens.archive.RunArchive;
+import org.dynalens.archive.RunInfo;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code GET /api/runs/{id}} and {@code GET /api/runs/{id}/metrics?names=}: straight from the archive. */
+final class RunRoutes {
+
+    private final Archive archive;
+
+    RunRoutes(Archive archive) {
+        this.archive = archive;
+    }
+
+    void mount(Vertx vertx, Router router) {
+        router.get("/api/runs/:id").handler(OffEventLoop.json(vertx, this::run));
+        router.get("/api/runs/:id/metrics").handler(OffEventLoop.json(vertx, this::metrics));
+    }
+
+    private Object run(RoutingContext ctx) {
+        RunArchive run = RequestParams.run(archive, ctx);
+        RunInfo info = run.info();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", info.id());
+        body.put("task", info.task());
+        body.put("seed", info.seed());
+        body.put("created", info.created().toString());
+        body.put("config", info.config());
+        body.put("provenance", info.provenance());
+        body.put("summary", info.summary());
+        body.put("checkpoints", run.checkpointSteps());
+        return body;
+    }
+
+    private Object metrics(RoutingContext ctx) {
+        RunArchive run = RequestParams.run(archive, ctx);
+        MetricSeries series = run.readMetrics();
+        List<String> available = series.names();
+        List<String> names = RequestParams.list(ctx, "names");
+        if (names.isEmpty()) names = available;
+        for (String name : names) {
+            if (!available.contains(name)) {
+                throw new ApiError(404, "unknown metric", "run " + run.id() + " has no metric '" + name
+                        + "'; available: " + String.join(", ", available), Map.of("available", available));
+            }
+        }
+        Map<String, double[]> columns = new LinkedHashMap<>();
+        for (String name : names) columns.put(name, series.values(name));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("steps", series.steps());
+        body.put("series", columns);
+        return body;
+    }
+}
