@@ -4,6 +4,12 @@ import uPlot from '../vendor/uplot/uPlot.esm.js';
 const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2'];
 const HEIGHT = 300;
 
+// uPlot's default tick labels round small powers of ten to 0; losses go down to 1e-6 and below.
+function logTick(v) {
+  if (v === null || v === undefined) return '';
+  return v >= 1e-3 && v < 1e4 ? String(Number(v.toPrecision(3))) : v.toExponential(0);
+}
+
 /**
  * A chart of some named series against steps that can be refreshed in place.
  * log: a log-scale y axis (losses span orders of magnitude around grokking). Non-positive values cannot be
@@ -47,7 +53,7 @@ export class SeriesChart {
       width: this.width(),
       height: HEIGHT,
       scales: { x: { time: false }, y },
-      axes: [{ label: 'step' }, {}],
+      axes: [{ label: 'step' }, this.log ? { values: (u, splits) => splits.map(logTick), size: 60 } : {}],
       series: [
         { label: 'step' },
         // metrics are evaluated at different cadences (NaN/null rows in between): connect across the gaps

@@ -76,7 +76,8 @@ function renderCheckpoints(rows) {
   const table = document.getElementById('checkpoints');
   const metricNames = [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].sort();
   document.getElementById('checkpoint-count').textContent = `(${rows.length})`;
-  fill(table.tHead, el('tr', {}, el('th', {}, 'step'), metricNames.map((m) => el('th', {}, m)), el('th', {}, 'params')));
+  fill(table.tHead, el('tr', {}, el('th', { class: 'num' }, 'step'),
+    metricNames.map((m) => el('th', { class: 'num' }, m)), el('th', {}, 'params')));
   fill(table.tBodies[0], [...rows].reverse().map((r) => el('tr', { class: r.error ? 'bad' : undefined },
     el('td', { class: 'num' }, r.step),
     r.error

@@ -66,7 +66,8 @@ function columnsOf(runs) {
 
 function render({ total, page, size, runs, facets }) {
   const cols = columnsOf(runs);
-  fill(table.tHead, el('tr', {}, cols.map((c) => el('th', {}, c))));
+  const numeric = (c) => runs.some((r) => typeof r[c] === 'number');
+  fill(table.tHead, el('tr', {}, cols.map((c) => el('th', { class: numeric(c) ? 'num' : undefined }, c))));
   fill(table.tBodies[0], runs.map((run) => el('tr', {}, cols.map((c) => cell(run, c)))));
   const first = total === 0 ? 0 : page * size + 1;
   summary.textContent = total === 0 ? 'No runs match.' : `Runs ${first}–${page * size + runs.length} of ${total}`;

@@ -95,6 +95,9 @@ public final class RunIndex implements Closeable {
         Analyzer analyzer = Schema.analyzer();
         IndexWriter writer = null;
         try {
+            if (Files.exists(abs) && !Files.isDirectory(abs)) {
+                throw new IndexException("index path " + abs + " is a file, not a directory");
+            }
             Files.createDirectories(abs);
             directory = FSDirectory.open(abs);
             boolean exists = DirectoryReader.indexExists(directory);
@@ -249,7 +252,13 @@ public final class RunIndex implements Closeable {
                     LOG.warn("run {} not indexed: {}", id, e.getMessage());
                     continue;
                 }
-                write(w, info, ArchiveCheckpoints.read(run));
+                try {
+                    write(w, info, ArchiveCheckpoints.read(run));
+                } catch (IllegalArgumentException e) {
+                    // Lucene refused a document; the block is dropped whole and the other runs still count
+                    LOG.warn("run {} not indexed: {}", id, oneLine(e));
+                    continue;
+                }
                 count++;
             }
             commit(w);
@@ -458,7 +467,7 @@ public final class RunIndex implements Closeable {
             if (closed) return;
             closed = true;
             IOException failure = null;
-            if (writer != null) {
+            if (writer != null && writer.hasUncommittedChanges()) {
                 try {
                     commit(writer);
                 } catch (IOException | RuntimeException e) {

@@ -7,7 +7,7 @@ import java.text.ParsePosition;
 /**
  * The number format the query parser uses for numeric fields. Java's DecimalFormat stops at the 'e' of
  * {@code 1e-3} and returns 1, silently; this format accepts exactly what {@link Double#parseDouble} accepts
- * (decimals, scientific notation, Infinity) and rejects anything else as a whole.
+ * (decimals, scientific notation, Infinity, NaN) and rejects anything else as a whole.
  */
 final class ScientificNumberFormat extends NumberFormat {
 
@@ -27,8 +27,9 @@ final class ScientificNumberFormat extends NumberFormat {
     public Number parse(String source, ParsePosition pos) {
         String text = source.substring(pos.getIndex()).trim();
         try {
-            // parseDouble also takes "1d" and "0x1p3"; a query means none of that
-            if (text.isEmpty() || !Character.isDigit(text.charAt(text.length() - 1)) && !text.endsWith("Infinity")) {
+            // parseDouble also takes "1d" and "0x1p3"; a query means none of that. NaN finds diverged runs.
+            if (text.isEmpty() || !Character.isDigit(text.charAt(text.length() - 1)) && !text.endsWith("Infinity")
+                    && !text.equals("NaN")) {
                 throw new NumberFormatException(text);
             }
             double value = Double.parseDouble(text);

@@ -360,6 +360,16 @@ class RunIndexTest {
     }
 
     @Test
+    void divergedRunsAreFoundByNaNAndSortLastAscending() {
+        index.indexRun(new RunInfo("nan", "mod-add", 8, Instant.EPOCH, Map.of(), Map.of(), Map.of()),
+                List.of(new CheckpointDoc(10, Map.of("test_loss", Double.NaN), Map.of())));
+        assertEquals(List.of("nan"), ids("test_loss:NaN"));
+        assertEquals(List.of("r1", "r3"), ids("test_loss:[0 TO 0.1]"));
+        List<String> ascending = ids(index.search("", "test_loss", 0, 10));
+        assertEquals("nan", ascending.get(ascending.size() - 1));
+    }
+
+    @Test
     void anIndexedRunIsFoundByTheNextSearchWithoutCommit() throws Exception {
         RunIndex reader = RunIndex.openReadOnly(tmp.resolve("index"));
         try {
@@ -438,6 +448,8 @@ class RunIndexTest {
         }
         IndexException e = assertThrows(IndexException.class, () -> RunIndex.open(foreign));
         assertTrue(e.getMessage().contains("not a dynalens index"), e.getMessage());
+        Path file = Files.writeString(tmp.resolve("file"), "x");
+        assertTrue(assertThrows(IndexException.class, () -> RunIndex.open(file)).getMessage().contains("is a file"));
         IndexException missing = assertThrows(IndexException.class, () -> RunIndex.openReadOnly(tmp.resolve("none")));
         assertTrue(missing.getMessage().contains("no index at"), missing.getMessage());
     }

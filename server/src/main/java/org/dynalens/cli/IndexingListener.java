@@ -44,6 +44,7 @@ final class IndexingListener implements TrainingListener {
     public void onCheckpoint(RunInfo info, Checkpoint checkpoint) {
         checkpoints.add(new CheckpointDoc(checkpoint.step(), checkpoint.metrics(), Map.of()));
         index.indexRun(info, checkpoints);
+        index.commit(); // durable, and visible to servers that read the index from another process
     }
 
     @Override

@@ -53,11 +53,11 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         RunConfig cfg = config();
         Archive a = archive.open();
-        try (RunIndex index = RunIndex.open(a.indexDir());
-             TrainingProgress progress = new TrainingProgress(!noProgress, System.out)) {
-            IndexingListener indexing = new IndexingListener(a, index);
-            TrainingRun.train(cfg, a, TrainingListener.all(progress, indexing));
-            index.commit();
+        RunIndex index = Indexes.openForWritingOrNull(a);
+        try (index; TrainingProgress progress = new TrainingProgress(!noProgress, System.out)) {
+            TrainingListener listener = index == null ? progress
+                    : TrainingListener.all(progress, new IndexingListener(a, index));
+            TrainingRun.train(cfg, a, listener);
             System.out.println("run " + cfg.resolvedRunId() + " archived in " + a.root());
         }
         return 0;

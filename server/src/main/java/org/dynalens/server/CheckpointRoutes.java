@@ -48,7 +48,7 @@ final class CheckpointRoutes {
             } catch (ArchiveException.NotFound gone) {
                 continue; // deleted between listing and reading (e.g. pruned): no longer a checkpoint
             } catch (ArchiveException e) {
-                row.put("error", e.getMessage());
+                row.put("error", ApiFailureHandler.relativize(archive.root(), e.getMessage()));
             }
             rows.add(row);
         }

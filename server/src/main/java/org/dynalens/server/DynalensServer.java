@@ -122,7 +122,10 @@ public final class DynalensServer implements AutoCloseable {
         router.route("/api/*").handler(ctx -> ctx.fail(ApiError.notFound("unknown endpoint",
                 ctx.request().method() + " " + ctx.request().path() + " is not part of the API")));
         StaticUi.mount(router);
-        router.route().failureHandler(new ApiFailureHandler());
+        ApiFailureHandler failures = new ApiFailureHandler(archive.root());
+        router.route().failureHandler(failures);
+        // failures before any route matched (e.g. an undecodable path) skip the failure handler: still answer JSON
+        for (int status : new int[] {400, 404, 405, 413, 500}) router.errorHandler(status, ctx -> failures.handleUnrouted(ctx, status));
         return router;
     }
 

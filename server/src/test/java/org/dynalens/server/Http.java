@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** A tiny HTTP client for tests against a server on localhost. */
@@ -34,6 +37,32 @@ final class Http {
     /** GET a path exactly as written (percent-escapes are sent as they are). */
     Response get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    /**
+     * GET over a plain socket, for request targets {@link URI} refuses to build (e.g. {@code %ZZ}) but a
+     * client can still send.
+     */
+    Response rawGet(String path) {
+        URI uri = URI.create(base);
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + uri.getAuthority() + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String[] headAndBody = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                    .split("\r\n\r\n", 2);
+            String[] head = headAndBody[0].split("\r\n");
+            int status = Integer.parseInt(head[0].split(" ")[1]);
+            String contentType = "";
+            for (String h : head) {
+                if (h.toLowerCase().startsWith("content-type:")) contentType = h.substring(13).trim();
+            }
+            return new Response(status, contentType, headAndBody.length > 1 ? headAndBody[1] : "");
+        } catch (IOException e) {
+            throw new AssertionError("request failed: " + e, e);
+        }
     }
 
     Response post(String path, String body, String bearer) {

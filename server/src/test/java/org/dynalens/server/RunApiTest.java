@@ -113,6 +113,15 @@ class RunApiTest {
     }
 
     @Test
+    void undecodableUrisAreJson400() {
+        assertError(t.http.rawGet("/api/runs?q=%ZZ"), 400, "bad request");
+        assertError(t.http.rawGet("/api/runs/grok-1/metrics?names=%ZZ"), 400, "bad request");
+        assertError(t.http.rawGet("/api/runs/%ZZ"), 400, "bad request");
+        assertError(t.http.rawGet("/api/runs/grok-1/checkpoints/100/params/%ZZ"), 400, "bad request");
+        assertEquals(400, t.http.rawGet("/%ZZ").status());
+    }
+
+    @Test
     void searchWithoutIndexIs503() {
         assertError(t.http.get("/api/runs?q=task:mod-add"), 503, "search unavailable");
     }

@@ -29,7 +29,7 @@ public record Examples(int contextLength, int[] tokens, int[] labels) {
     }
 
     /**
-     * A random train/test split: the first {@code round(fraction * n)} of a seeded permutation train, the rest test.
+     * A random train/test split: the first {@code floor(fraction * n)} of a seeded permutation train, the rest test.
      * The same seed always gives the same split.
      */
     public Split split(double trainFraction, long seed) {
@@ -46,7 +46,7 @@ public record Examples(int contextLength, int[] tokens, int[] labels) {
             perm[i] = perm[j];
             perm[j] = tmp;
         }
-        int nTrain = (int) Math.round(trainFraction * n);
+        int nTrain = (int) (trainFraction * n); // floor, as Nanda et al. (3830 of 12769 pairs at 0.3)
         if (nTrain == 0 || nTrain == n) {
             throw new IllegalArgumentException("train fraction " + trainFraction + " leaves an empty split of " + n + " examples");
         }

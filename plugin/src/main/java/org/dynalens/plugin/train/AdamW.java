@@ -75,7 +75,7 @@ public final class AdamW {
                 vi.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
                 NDArray denom = vi.sqrt().divi(sqrtBc2).addi((float) eps);
                 w.subi(mi.div(denom).muli(stepSize));
-                g.muli(0f);
+                g.subi(g); // zero it for the next backward (gradients accumulate)
             }
         }
     }

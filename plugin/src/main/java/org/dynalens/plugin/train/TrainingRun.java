@@ -121,6 +121,11 @@ public final class TrainingRun {
                     train = crossEntropy64(logits, trainOneHot, trainLabels, !last);
                     if (!last) collector.backward(logits.mul(train.gradient()).sum());
                 }
+                if (!Double.isFinite(train.loss())) {
+                    run.writeInfo(info.withSummary(Map.of("status", "diverged", "diverged_step", step)));
+                    throw new IllegalStateException("training diverged at step " + step + " (train loss " + train.loss()
+                            + "); the last good checkpoint is kept");
+                }
                 listener.onStep(step, train.loss());
                 if (eval) {
                     LossAndAccuracy test = crossEntropy64(model.lastLogits(testTokens), testOneHot, testLabels, false);
