@@ -28,7 +28,7 @@ final class DemoCommand implements Callable<Integer> {
     Path dir;
     @Mixin
     ServerOptionsMixin server;
-    @Option(names = "--steps", defaultValue = "2000", description = "Training steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "1200", description = "Training steps (default: ${DEFAULT-VALUE}).")
     int steps;
     @Option(names = "--exit", description = "Exit when training ends instead of serving until Ctrl-C.")
     boolean exit;

@@ -27,6 +27,7 @@ final class SearchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Archive a = archive.open();
+        Indexes.ensureBuilt(a);
         try (RunIndex index = RunIndex.openReadOnly(a.indexDir())) {
             SearchResult result = index.search(query, sort, 0, limit);
             System.out.printf("%-40s %-10s %5s %-9s %8s %12s %12s%n", "run", "task", "seed", "status", "step",

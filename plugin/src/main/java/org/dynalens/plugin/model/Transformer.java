@@ -25,8 +25,8 @@ import java.util.Random;
  * unembed.W_U            [d_model, d_vocab_out]            (no unembedding bias)
  * </pre>
  * No LayerNorm, causal attention, learned positional embedding. Logits are needed at the last position only, so
- * the final layer computes its attention query there alone (keys and values still cover every position): the
- * output is identical to computing every position and keeping the last, at a fraction of the cost.
+ * attention is computed for the last query alone (keys and values still cover every position): the output is
+ * identical to computing every position and keeping the last, at a fraction of the cost.
  *
  * <p>Note: Nanda's original code keeps a 114th unembedding column whose logit is sliced away before the loss;
  * it gets no gradient and only decays. Like TransformerLens ({@code d_vocab_out = p}) we leave it out: 226,688
@@ -114,37 +114,53 @@ public final class Transformer implements AutoCloseable {
     /**
      * Logits at the last position for a batch of token sequences.
      *
-     * @param tokens int32 [batch, n_ctx]
+     * <p>In a one-layer model the residual stream entering attention at position i depends only on the token
+     * there, so keys, values and the last position's query are computed once per (position, token) as tables of
+     * n_ctx x d_vocab rows and then gathered per example, instead of projecting n x n_ctx residual vectors. The
+     * result is the same function (summation order aside) for a fraction of the work: for p = 113 the tables have
+     * 342 rows while a full batch has 11,490 positions.
+     *
+     * @param tokens int64 [batch, n_ctx]
      * @return float32 [batch, d_vocab_out]
      */
     public NDArray lastLogits(NDArray tokens) {
+        if (cfg.nLayers() != 1) {
+            throw new UnsupportedOperationException("only the 1-layer model is built yet");
+        }
         long batch = tokens.getShape().get(0);
         long ctx = tokens.getShape().get(1);
-        // resid: [batch, ctx, d_model]
-        NDArray resid = p("embed.W_E").get(tokens).add(p("pos_embed.W_pos").get(new NDIndex(":{}", ctx)));
-        for (int l = 0; l < cfg.nLayers(); l++) {
-            boolean last = l == cfg.nLayers() - 1;
-            if (!last) {
-                throw new UnsupportedOperationException("multi-layer forward over every position is not built yet");
-            }
-            resid = resid.get(new NDIndex(":, -1, :")).add(attentionAtLast(l, resid, batch, ctx));
-            resid = resid.add(mlp(l, resid));
-        }
+        long vocab = cfg.dVocab();
+        int h = cfg.nHeads();
+        int dh = cfg.dHead();
+        String b = "blocks.0.attn.";
+
+        // embedded[i, t] = W_E[t] + W_pos[i]: the residual stream of token t at position i, [ctx, vocab, d_model]
+        NDArray embedded = p("embed.W_E").expandDims(0).add(p("pos_embed.W_pos").get(new NDIndex(":{}", ctx)).expandDims(1));
+        NDArray rows = embedded.reshape(ctx * vocab, cfg.dModel());
+        NDArray keyTable = rows.matMul(headsAsColumns(p(b + "W_K")));              // [ctx * vocab, h * d_head]
+        NDArray valueTable = rows.matMul(headsAsColumns(p(b + "W_V")));
+        NDArray lastEmbedded = embedded.get(ctx - 1);                               // [vocab, d_model]
+        NDArray queryTable = lastEmbedded.matMul(headsAsColumns(p(b + "W_Q")));    // [vocab, h * d_head]
+
+        NDArray rowOfToken = tokens.add(positionOffsets(ctx, tokens.getManager()));  // row of (i, token) in the tables
+        NDArray lastToken = tokens.get(new NDIndex(":, -1"));
+        NDArray k = keyTable.get(rowOfToken).reshape(batch, ctx, h, dh);
+        NDArray v = valueTable.get(rowOfToken).reshape(batch, ctx, h, dh);
+        NDArray q = queryTable.get(lastToken).reshape(batch, 1, h, dh);
+
+        // the last position attends to every position (the causal mask removes nothing there)
+        NDArray pattern = q.mul(k).sum(new int[] {3}).div(Math.sqrt(dh)).softmax(1); // [batch, ctx, h]
+        NDArray z = pattern.expandDims(3).mul(v).sum(new int[] {1}).reshape(batch, (long) h * dh);
+        NDArray attnOut = z.matMul(p(b + "W_O").reshape((long) h * dh, cfg.dModel()));
+
+        NDArray resid = lastEmbedded.get(lastToken).add(attnOut);
+        resid = resid.add(mlp(0, resid));
         return resid.matMul(p("unembed.W_U"));
     }
 
-    /** Attention output at the last position: [batch, d_model]. The last position may attend to every position. */
-    private NDArray attentionAtLast(int layer, NDArray resid, long batch, long ctx) {
-        String b = "blocks." + layer + ".attn.";
-        int h = cfg.nHeads();
-        int dh = cfg.dHead();
-        NDArray q = resid.get(new NDIndex(":, -1, :")).matMul(headsAsColumns(p(b + "W_Q")))
-                .reshape(batch, h, 1, dh);
-        NDArray k = resid.matMul(headsAsColumns(p(b + "W_K"))).reshape(batch, ctx, h, dh).transpose(0, 2, 3, 1);
-        NDArray v = resid.matMul(headsAsColumns(p(b + "W_V"))).reshape(batch, ctx, h, dh).transpose(0, 2, 1, 3);
-        NDArray pattern = q.matMul(k).div(Math.sqrt(dh)).softmax(-1);        // [batch, h, 1, ctx]
-        NDArray z = pattern.matMul(v).reshape(batch, (long) h * dh);        // [batch, h * d_head]
-        return z.matMul(p(b + "W_O").reshape((long) h * dh, cfg.dModel()));
+    /** [[0, vocab, 2 vocab, ...]]: added to tokens, gives each (position, token) pair its table row. */
+    private NDArray positionOffsets(long ctx, NDManager m) {
+        return m.arange(0, (int) ctx * cfg.dVocab(), cfg.dVocab(), DataType.INT64).expandDims(0);
     }
 
     private NDArray mlp(int layer, NDArray resid) {
