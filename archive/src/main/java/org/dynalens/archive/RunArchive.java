@@ -85,6 +85,26 @@ public final class RunArchive {
         });
     }
 
+    /**
+     * Deletes temporary files left behind by writes that never finished (the writing process was killed). Only the
+     * run's one writer may call this, before it writes again; readers never see these files anyway.
+     */
+    public int removeInterruptedWrites() {
+        int removed = 0;
+        for (Path d : List.of(dir, dir.resolve(CKPT_DIR))) {
+            if (!Files.isDirectory(d)) continue;
+            try (Stream<Path> files = Files.list(d)) {
+                for (Path f : files.filter(f -> f.getFileName().toString().contains(".tmp-")).toList()) {
+                    Files.deleteIfExists(f);
+                    removed++;
+                }
+            } catch (IOException e) {
+                throw new ArchiveException("cannot clean up " + d + ": " + Hdf5.oneLine(e), e);
+            }
+        }
+        return removed;
+    }
+
     // ---- checkpoints --------------------------------------------------------------------------------------------
 
     /** Steps of all complete checkpoints, ascending. Temporary files of interrupted writes are ignored. */

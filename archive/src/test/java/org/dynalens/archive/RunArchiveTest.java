@@ -95,6 +95,10 @@ class RunArchiveTest {
         Files.createDirectories(run.checkpointPath(0).getParent());
         Files.write(run.checkpointPath(0).resolveSibling(".step-00000200.h5.tmp-123"), new byte[] {1, 2, 3});
         assertEquals(List.of(), run.checkpointSteps());
+        assertEquals(1, run.removeInterruptedWrites());
+        try (var left = Files.list(run.checkpointPath(0).getParent())) {
+            assertEquals(0, left.count());
+        }
     }
 
     @Test

@@ -63,6 +63,12 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The config these command-line arguments describe (used by tests to rebuild a CLI run's config). */
+    RunConfig parse(String... args) {
+        new picocli.CommandLine(this).parseArgs(args);
+        return config();
+    }
+
     RunConfig config() {
         Map<String, Object> values = new LinkedHashMap<>(
                 config == null ? RunConfig.defaults().toMap() : RunConfig.read(config).toMap());

@@ -61,6 +61,7 @@ public final class TrainingRun {
             long start = 0;
             if (archive.hasRun(id)) {
                 run = archive.run(id);
+                run.removeInterruptedWrites();
                 RunInfo existing = run.info();
                 Map<String, Object> before = RunConfig.fromMap(existing.config()).identity();
                 if (!before.equals(cfg.identity())) {
