@@ -26,9 +26,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "JSON config file (keys as in the run's config).")
     Path config;
-    @Option(names = "--task", description = "Task name, e.g. mod-add.")
+    @Option(names = "--task", description = "Task: mod-add, mod-sub, mod-mul, mod-div, mod-sq-add, s5, dihedral.")
     String task;
-    @Option(names = "--p", description = "Prime modulus of modular-arithmetic tasks.")
+    @Option(names = "--p", description = "Task size: the prime modulus of mod-* tasks, n of the dihedral group D_n (s5 ignores it).")
     Integer p;
     @Option(names = "--frac", description = "Fraction of examples used for training.")
     Double frac;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import org.dynalens.archive.Tensor;
 
 import java.util.Collections;
@@ -37,10 +38,18 @@ public final class Transformer implements AutoCloseable {
     private final ModelConfig cfg;
     private final NDManager manager;
     private final Map<String, NDArray> params = new LinkedHashMap<>();
+    /**
+     * 1 / sqrt(d_head) as a tensor in native memory, alive as long as the model. Never pass a Java number to an op
+     * whose result is differentiated: DJL wraps the number in a tensor over a temporary Java buffer and frees that
+     * buffer right away, while autograd keeps the tensor for the backward pass, which then reads freed memory
+     * (NaN losses and crashes under garbage-collection pressure). See {@code NativeMemoryTest}.
+     */
+    private final NDArray attentionScale;
 
     private Transformer(ModelConfig cfg, NDManager manager) {
         this.cfg = cfg;
         this.manager = manager;
+        this.attentionScale = manager.full(new Shape(), (float) (1.0 / Math.sqrt(cfg.dHead())));
     }
 
     /**
@@ -149,7 +158,7 @@ public final class Transformer implements AutoCloseable {
         NDArray q = queryTable.get(lastToken).reshape(batch, 1, h, dh);
 
         // the last position attends to every position (the causal mask removes nothing there)
-        NDArray pattern = q.mul(k).sum(new int[] {3}).div(Math.sqrt(dh)).softmax(1); // [batch, ctx, h]
+        NDArray pattern = q.mul(k).sum(new int[] {3}).mul(attentionScale).softmax(1); // [batch, ctx, h]
         NDArray z = pattern.expandDims(3).mul(v).sum(new int[] {1}).reshape(batch, (long) h * dh);
         NDArray attnOut = z.matMul(p(b + "W_O").reshape((long) h * dh, cfg.dModel()));
 
@@ -165,7 +174,7 @@ public final class Transformer implements AutoCloseable {
 
     private NDArray mlp(int layer, NDArray resid) {
         String b = "blocks." + layer + ".mlp.";
-        NDArray hidden = resid.matMul(p(b + "W_in")).add(p(b + "b_in")).maximum(0f);
+        NDArray hidden = Activation.relu(resid.matMul(p(b + "W_in")).add(p(b + "b_in")));
         return hidden.matMul(p(b + "W_out")).add(p(b + "b_out"));
     }
 
@@ -192,6 +201,7 @@ public final class Transformer implements AutoCloseable {
     @Override
     public void close() {
         params.values().forEach(NDArray::close);
+        attentionScale.close();
     }
 
     static long[] toLong(int[] shape) {
