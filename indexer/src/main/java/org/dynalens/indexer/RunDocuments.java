@@ -88,6 +88,8 @@ final class RunDocuments {
         Map<String, Object> values = new LinkedHashMap<>();
         flatten("", info.config(), values);
         flatten("", info.summary(), values);
+        flatten(Schema.PROVENANCE_PREFIX, info.provenance(), values);
+        if (info.provenance().get(Schema.TRAINER) instanceof String trainer) values.put(Schema.TRAINER, trainer);
         if (latest != null && latest.metrics() != null) values.putAll(latest.metrics());
         if (latest != null && latest.keywords() != null) values.putAll(latest.keywords());
         values.keySet().removeAll(Schema.RESERVED);

@@ -21,6 +21,8 @@ import java.util.Set;
  * checkpoints
  * &lt;config key&gt;, &lt;summary key&gt;,  double point + doc values + stored for numbers, keyword for strings and
  * &lt;latest metric&gt;, &lt;latest kw&gt;   booleans; nested maps flattened as a.b; lists multi-valued
+ * provenance.&lt;key&gt;             the run's provenance, flattened the same way (provenance.tribuo.trainer.seed)
+ * trainer                        keyword: the provenance's trainer class (trainer:*TransformerTrainer)
  * text                           analysed text of id, task, status, tags and notes: the default field
  * </pre>
  * Checkpoint document (a child): {@code doc_type=checkpoint, run_id, step} (long), every metric (double) and every
@@ -52,6 +54,10 @@ public final class Schema {
     public static final String STEP = "step";
     public static final String LATEST_STEP = "latest_step";
     public static final String CHECKPOINTS = "checkpoints";
+    /** The trainer class from a run's provenance, as a keyword of its own. */
+    public static final String TRAINER = "trainer";
+    /** Prefix of the flattened provenance fields of a run. */
+    public static final String PROVENANCE_PREFIX = "provenance.";
 
     /** Summary/config keys with a special meaning: tags become {@link #TAG} values, notes go into {@link #TEXT}. */
     static final String TAGS_KEY = "tags";

@@ -47,9 +47,22 @@ public final class TrainingRun {
     /** Trains (or resumes) the run {@code cfg} describes in {@code archive}; returns its archive. */
     public static RunArchive train(RunConfig cfg, Archive archive, TrainingListener listener) {
         cfg.validate();
+        Examples.Split split = cfg.createTask().allExamples().split(cfg.trainFraction(), cfg.seed());
+        return train(cfg, split, Map.of(), archive, listener);
+    }
+
+    /**
+     * Trains (or resumes) a run on a split made elsewhere (e.g. by Tribuo, see
+     * {@code org.dynalens.plugin.tribuo.TransformerTrainer}) instead of the seeded split of
+     * {@code cfg.trainFraction()}. The caller gives the run an explicit id that identifies the split, so that a
+     * different split never resumes this run. {@code provenance} is merged over the standard provenance of a new
+     * run (same keys win).
+     */
+    public static RunArchive train(RunConfig cfg, Examples.Split split, Map<String, Object> provenance, Archive archive,
+                                   TrainingListener listener) {
+        cfg.validate();
         Task task = cfg.createTask();
         ModelConfig modelConfig = cfg.model(task);
-        Examples.Split split = task.allExamples().split(cfg.trainFraction(), cfg.seed());
         String id = cfg.resolvedRunId();
 
         try (NDManager manager = Djl.newManager()) {
@@ -81,8 +94,10 @@ public final class TrainingRun {
                 run.writeInfo(info);
                 if (start > 0) LOG.info("resuming run {} from step {}", id, start);
             } else {
+                Map<String, Object> runProvenance = Provenance.of(TrainingRun.class, modelConfig);
+                runProvenance.putAll(provenance);
                 info = new RunInfo(id, task.name(), cfg.seed(), Instant.now(), cfg.withRunId(null).toMap(),
-                        Provenance.of(TrainingRun.class, modelConfig), Map.of("status", "running"));
+                        runProvenance, Map.of("status", "running"));
                 run = archive.createRun(info);
                 series = new MetricSeries();
             }
