@@ -44,10 +44,16 @@ public final class AnalysisInput {
         this.referenceKeyFrequencies = referenceKeyFrequencies == null ? null : referenceKeyFrequencies.clone();
     }
 
-    /** An input whose forward pass over the p^2 grid is given (tests with constructed logits and activations). */
-    static AnalysisInput withGrid(Task task, ModelConfig model, Examples.Split split, ModularGrid grid,
+    /** An input whose forward pass over the p^2 grid is given (computed by training, or constructed in tests). */
+    public static AnalysisInput withGrid(Task task, ModelConfig model, Examples.Split split, ModularGrid grid,
                                   int[] referenceKeyFrequencies) {
-        AnalysisInput in = new AnalysisInput(task, model, 0, Map.of(), split, referenceKeyFrequencies);
+        return withGrid(task, model, 0, Map.of(), split, grid, referenceKeyFrequencies);
+    }
+
+    /** As the constructor, with the forward pass over the p^2 grid already done ({@code grid} may be null). */
+    public static AnalysisInput withGrid(Task task, ModelConfig model, long step, Map<String, Tensor> weights,
+                                         Examples.Split split, ModularGrid grid, int[] referenceKeyFrequencies) {
+        AnalysisInput in = new AnalysisInput(task, model, step, weights, split, referenceKeyFrequencies);
         in.grid = grid;
         return in;
     }

@@ -30,8 +30,10 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * The training thread only hands over a checkpoint it has already written (its tensors are fresh copies that nothing
  * mutates) and later collects the finished results with {@link #drainFinished()}, so listeners are still called on
- * the training thread. The analyses use their own DJL manager, inference only; training's arrays, random state and
- * optimiser are never touched, so training stays bitwise reproducible.
+ * the training thread. The analyses are plain Java (including their forward pass, {@link ModularGrid#compute}),
+ * never DJL: PyTorch stays single-threaded, and training's arrays, random state and optimiser are never touched, so
+ * training stays bitwise reproducible. Checkpoints of an interrupted earlier session that lack an analysis are queued
+ * first.
  *
  * <p>Restricted and excluded loss use each checkpoint's own key frequencies here; {@link RunAnalysis} recomputes a
  * finished run with the final checkpoint's, as in the paper's figures.

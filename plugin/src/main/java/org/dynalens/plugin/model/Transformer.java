@@ -83,44 +83,6 @@ public final class Transformer implements AutoCloseable {
         return fresh;
     }
 
-    /**
-     * A model for inference only (analyses): the weights are copied in without gradient tracking, so it can be used
-     * on any thread and no autograd graph is recorded. Every expected parameter must be present with its shape.
-     */
-    public static Transformer forInference(ModelConfig cfg, Map<String, Tensor> weights, NDManager manager) {
-        Transformer t = new Transformer(cfg, manager);
-        for (Map.Entry<String, int[]> e : parameterShapes(cfg).entrySet()) {
-            Tensor w = weights.get(e.getKey());
-            if (w == null) throw new IllegalArgumentException("checkpoint has no parameter " + e.getKey());
-            if (!java.util.Arrays.equals(w.shape(), e.getValue())) {
-                throw new IllegalArgumentException("parameter " + e.getKey() + " has shape " + java.util.Arrays.toString(w.shape())
-                        + " but the model needs " + java.util.Arrays.toString(e.getValue()));
-            }
-            t.params.put(e.getKey(), manager.create(w.floats(), new Shape(toLong(w.shape()))));
-        }
-        return t;
-    }
-
-    /** Name and shape of every parameter, in the order of {@link #initialise}. */
-    public static Map<String, int[]> parameterShapes(ModelConfig cfg) {
-        Map<String, int[]> out = new LinkedHashMap<>();
-        out.put("embed.W_E", new int[] {cfg.dVocab(), cfg.dModel()});
-        out.put("pos_embed.W_pos", new int[] {cfg.nCtx(), cfg.dModel()});
-        for (int l = 0; l < cfg.nLayers(); l++) {
-            String b = "blocks." + l + ".";
-            out.put(b + "attn.W_Q", new int[] {cfg.nHeads(), cfg.dModel(), cfg.dHead()});
-            out.put(b + "attn.W_K", new int[] {cfg.nHeads(), cfg.dModel(), cfg.dHead()});
-            out.put(b + "attn.W_V", new int[] {cfg.nHeads(), cfg.dModel(), cfg.dHead()});
-            out.put(b + "attn.W_O", new int[] {cfg.nHeads(), cfg.dHead(), cfg.dModel()});
-            out.put(b + "mlp.W_in", new int[] {cfg.dModel(), cfg.dMlp()});
-            out.put(b + "mlp.b_in", new int[] {cfg.dMlp()});
-            out.put(b + "mlp.W_out", new int[] {cfg.dMlp(), cfg.dModel()});
-            out.put(b + "mlp.b_out", new int[] {cfg.dModel()});
-        }
-        out.put("unembed.W_U", new int[] {cfg.dModel(), cfg.dVocabOut()});
-        return out;
-    }
-
     private void add(String name, Tensor init) {
         NDArray a = manager.create(init.floats(), new Shape(toLong(init.shape())));
         a.setRequiresGradient(true);
@@ -162,34 +124,6 @@ public final class Transformer implements AutoCloseable {
      * @return float32 [batch, d_vocab_out]
      */
     public NDArray lastLogits(NDArray tokens) {
-        NDArray resid = lastResidualAfterAttention(tokens);
-        resid = resid.add(mlp(0, resid));
-        return resid.matMul(p("unembed.W_U"));
-    }
-
-    /**
-     * The MLP's post-ReLU activations ({@code blocks.0.mlp.hook_post} in TransformerLens) and the logits, both at
-     * the last position, from one forward pass. For analyses (Nanda et al. 2023 sec. 4 cluster neurons by these
-     * activations); training uses {@link #lastLogits}.
-     *
-     * @param tokens int64 [batch, n_ctx]
-     */
-    public LastPosition lastPosition(NDArray tokens) {
-        NDArray resid = lastResidualAfterAttention(tokens);
-        NDArray hidden = mlpHidden(0, resid);
-        NDArray mlpOut = hidden.matMul(p("blocks.0.mlp.W_out")).add(p("blocks.0.mlp.b_out"));
-        return new LastPosition(hidden, resid.add(mlpOut).matMul(p("unembed.W_U")));
-    }
-
-    /**
-     * @param mlpPost float32 [batch, d_mlp], post-ReLU
-     * @param logits  float32 [batch, d_vocab_out]
-     */
-    public record LastPosition(NDArray mlpPost, NDArray logits) {
-    }
-
-    /** The residual stream at the last position after the attention layer (input of the MLP), [batch, d_model]. */
-    private NDArray lastResidualAfterAttention(NDArray tokens) {
         if (cfg.nLayers() != 1) {
             throw new UnsupportedOperationException("only the 1-layer model is built yet");
         }
@@ -219,7 +153,9 @@ public final class Transformer implements AutoCloseable {
         NDArray z = pattern.expandDims(3).mul(v).sum(new int[] {1}).reshape(batch, (long) h * dh);
         NDArray attnOut = z.matMul(p(b + "W_O").reshape((long) h * dh, cfg.dModel()));
 
-        return lastEmbedded.get(lastToken).add(attnOut);
+        NDArray resid = lastEmbedded.get(lastToken).add(attnOut);
+        resid = resid.add(mlp(0, resid));
+        return resid.matMul(p("unembed.W_U"));
     }
 
     /** [[0, vocab, 2 vocab, ...]]: added to tokens, gives each (position, token) pair its table row. */
@@ -229,12 +165,8 @@ public final class Transformer implements AutoCloseable {
 
     private NDArray mlp(int layer, NDArray resid) {
         String b = "blocks." + layer + ".mlp.";
-        return mlpHidden(layer, resid).matMul(p(b + "W_out")).add(p(b + "b_out"));
-    }
-
-    private NDArray mlpHidden(int layer, NDArray resid) {
-        String b = "blocks." + layer + ".mlp.";
-        return resid.matMul(p(b + "W_in")).add(p(b + "b_in")).maximum(0f);
+        NDArray hidden = resid.matMul(p(b + "W_in")).add(p(b + "b_in")).maximum(0f);
+        return hidden.matMul(p(b + "W_out")).add(p(b + "b_out"));
     }
 
     /** [n_heads, d_model, d_head] as [d_model, n_heads * d_head], so all heads project in one matmul. */

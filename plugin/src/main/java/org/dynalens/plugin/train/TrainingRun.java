@@ -16,6 +16,7 @@ import org.dynalens.archive.Tensor;
 import org.dynalens.plugin.analysis.Analyses;
 import org.dynalens.plugin.analysis.Analysis;
 import org.dynalens.plugin.analysis.CheckpointAnalyser;
+import org.dynalens.plugin.analysis.RunAnalysis;
 import org.dynalens.plugin.model.Djl;
 import org.dynalens.plugin.model.ModelConfig;
 import org.dynalens.plugin.model.Transformer;
@@ -60,7 +61,7 @@ public final class TrainingRun {
         cfg.validate();
         Task task = cfg.createTask();
         ModelConfig modelConfig = cfg.model(task);
-        Examples.Split split = task.allExamples().split(cfg.trainFraction(), cfg.seed());
+        Examples.Split split = cfg.split(task);
         String id = cfg.resolvedRunId();
 
         try (NDManager manager = Djl.newManager()) {
@@ -182,6 +183,16 @@ public final class TrainingRun {
             }
         }
         return info;
+    }
+
+    /**
+     * Recomputes every analysis of an archived run with its final checkpoint's key frequencies (see
+     * {@link RunAnalysis}); the run's stored config defines the task and the split.
+     */
+    public static RunAnalysis.Outcome reanalyse(RunArchive run) {
+        RunConfig cfg = RunConfig.fromMap(run.info().config());
+        Task task = cfg.createTask();
+        return RunAnalysis.reanalyse(run, task, cfg.model(task), cfg.split(task), Analyses.applicableTo(task));
     }
 
     /** Hands the analyses finished so far to the listener, on the training thread. */
