@@ -9,7 +9,9 @@ import java.util.Map;
  * exactly (optimiser moments and counters), the metrics of exactly these weights, and analyses of them.
  *
  * <p>Tensors are keyed by their path in the file: {@code params/embed.W_E}, {@code optim/m/embed.W_E},
- * {@code analysis/key_freqs}. Metrics are scalars under {@code metrics/}.
+ * {@code analysis/key_freqs}. Metrics are scalars under {@code metrics/}: the training metrics, fixed when the
+ * checkpoint is written. Analyses of the weights (computed after the checkpoint is first written, and recomputed by
+ * {@code dynalens analyze}) live under {@code analysis/}: arrays, and scalar progress measures as rank-0 tensors.
  *
  * @param step    the number of optimiser updates applied to these weights
  * @param tensors path to tensor, in writing order
@@ -47,6 +49,25 @@ public record Checkpoint(long step, Map<String, Tensor> tensors, Map<String, Dou
         Map<String, Tensor> all = new LinkedHashMap<>(tensors);
         all.putAll(more);
         return new Checkpoint(step, all, metrics);
+    }
+
+    /** A copy without the {@code analysis/} group (to store a fresh analysis in its place). */
+    public Checkpoint withoutAnalysis() {
+        Map<String, Tensor> kept = new LinkedHashMap<>(tensors);
+        kept.keySet().removeIf(k -> k.startsWith(ANALYSIS));
+        return new Checkpoint(step, kept, metrics);
+    }
+
+    /**
+     * The scalar progress measures of the {@code analysis/} group (rank-0 tensors), by name; empty when the
+     * checkpoint has not been analysed.
+     */
+    public Map<String, Double> measures() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        withPrefix(ANALYSIS).forEach((k, v) -> {
+            if (v.rank() == 0) out.put(k, v.doubleAt(0));
+        });
+        return out;
     }
 
     /** A copy with more metrics added. */

@@ -28,6 +28,7 @@ import java.util.stream.Stream;
  * runs/&lt;id&gt;/run.h5                  id, task, seed, created; config, provenance, summary as JSON strings
  * runs/&lt;id&gt;/ckpt/step-00000100.h5   params/, optim/, metrics/, analysis/ (see {@link Checkpoint})
  * runs/&lt;id&gt;/metrics.h5              step [n] int64 and one float64 [n] column per metric
+ * runs/&lt;id&gt;/measures.h5             the same layout, one row per analysed checkpoint (progress measures)
  * </pre>
  * Every file is written atomically; readers never see a half-written file.
  */
@@ -35,6 +36,7 @@ public final class RunArchive {
 
     static final String RUN_FILE = "run.h5";
     static final String METRICS_FILE = "metrics.h5";
+    static final String MEASURES_FILE = "measures.h5";
     static final String CKPT_DIR = "ckpt";
     private static final Pattern CKPT_NAME = Pattern.compile("step-(\\d{8,})\\.h5");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -158,6 +160,23 @@ public final class RunArchive {
         return readCheckpointFile(step, RunArchive::readMetricsGroup);
     }
 
+    /**
+     * The scalar progress measures stored with a checkpoint (scalar datasets under {@code analysis/}, e.g.
+     * {@code restricted_loss}); empty when the checkpoint was not analysed.
+     */
+    public Map<String, Double> readCheckpointMeasures(long step) {
+        return readCheckpointFile(step, in -> {
+            Map<String, Double> out = new LinkedHashMap<>();
+            Node g = in.getChildren().get(Checkpoint.ANALYSIS.substring(0, Checkpoint.ANALYSIS.length() - 1));
+            if (g instanceof Group group) {
+                for (Node n : group) {
+                    if (n instanceof Dataset ds && ds.isScalar()) out.put(n.getName(), Hdf5.readTensor(ds).doubleAt(0));
+                }
+            }
+            return out;
+        });
+    }
+
     /** Paths, shapes and types of every tensor in a checkpoint, without reading values. */
     public List<TensorInfo> listTensors(long step) {
         return readCheckpointFile(step, in -> {
@@ -250,9 +269,33 @@ public final class RunArchive {
 
     /** The dense metric series; empty when none was written yet. */
     public MetricSeries readMetrics() {
-        Path file = dir.resolve(METRICS_FILE);
+        return readSeries(METRICS_FILE, "metrics");
+    }
+
+    public void writeMetrics(MetricSeries series) {
+        writeSeries(METRICS_FILE, "metrics", series);
+    }
+
+    // ---- measures.h5 --------------------------------------------------------------------------------------------
+
+    /**
+     * The progress measures of the analysed checkpoints (restricted loss, Gini coefficients, ...): one row per
+     * checkpoint whose analysis finished, in the layout of {@code metrics.h5}. Empty when no checkpoint was analysed
+     * (an older run, or a task without analyses). It is a separate file because analyses are written from another
+     * thread than the training metrics, and jhdf can only rewrite whole files.
+     */
+    public MetricSeries readMeasures() {
+        return readSeries(MEASURES_FILE, "measures");
+    }
+
+    public void writeMeasures(MetricSeries series) {
+        writeSeries(MEASURES_FILE, "measures", series);
+    }
+
+    private MetricSeries readSeries(String fileName, String kind) {
+        Path file = dir.resolve(fileName);
         if (!Files.exists(file)) return new MetricSeries();
-        return Hdf5.read(file, "metrics", in -> {
+        return Hdf5.read(file, kind, in -> {
             long[] steps = (long[]) Hdf5.readTensor(in.getDatasetByPath("step")).data();
             Map<String, double[]> cols = new LinkedHashMap<>();
             for (Node n : in) {
@@ -262,9 +305,9 @@ public final class RunArchive {
         });
     }
 
-    public void writeMetrics(MetricSeries series) {
+    private void writeSeries(String fileName, String kind, MetricSeries series) {
         MetricSeries s = series.copy();
-        Hdf5.writeAtomically(dir.resolve(METRICS_FILE), "metrics", out -> {
+        Hdf5.writeAtomically(dir.resolve(fileName), kind, out -> {
             out.putAttribute("run_id", id);
             Map<String, WritableGroup> groups = Hdf5.newGroupCache();
             Hdf5.putTensor(out, groups, "step", Tensor.of(s.steps(), s.size()));

@@ -28,7 +28,10 @@ final class ArchiveCheckpoints {
         List<CheckpointDoc> docs = new ArrayList<>();
         for (long step : run.checkpointSteps()) {
             try {
-                docs.add(new CheckpointDoc(step, run.readCheckpointMetrics(step), keywordAnalyses(run, step)));
+                // training metrics and, when the checkpoint was analysed, its progress measures
+                Map<String, Double> metrics = new LinkedHashMap<>(run.readCheckpointMetrics(step));
+                metrics.putAll(run.readCheckpointMeasures(step));
+                docs.add(new CheckpointDoc(step, metrics, keywordAnalyses(run, step)));
             } catch (ArchiveException e) {
                 LOG.warn("run {}: checkpoint at step {} not indexed: {}", run.id(), step, e.getMessage());
             }

@@ -10,6 +10,9 @@ import org.dynalens.indexer.RunIndex;
 import org.dynalens.plugin.train.TrainingListener;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,7 +21,8 @@ final class IndexingListener implements TrainingListener {
 
     private final Archive archive;
     private final RunIndex index;
-    private final List<CheckpointDoc> checkpoints = new ArrayList<>();
+    /** By step: a checkpoint is indexed when written and again, with its measures and key frequencies, when analysed. */
+    private final TreeMap<Long, CheckpointDoc> checkpoints = new TreeMap<>();
 
     IndexingListener(Archive archive, RunIndex index) {
         this.archive = archive;
@@ -32,24 +36,46 @@ final class IndexingListener implements TrainingListener {
         for (long step : run.checkpointSteps()) {
             if (step >= startStep) break;
             try {
-                checkpoints.add(new CheckpointDoc(step, run.readCheckpointMetrics(step), Map.of()));
+                Map<String, Double> metrics = new LinkedHashMap<>(run.readCheckpointMetrics(step));
+                metrics.putAll(run.readCheckpointMeasures(step));
+                Map<String, List<String>> keywords = new LinkedHashMap<>();
+                try {
+                    keywords.put("key_freqs", Arrays.stream(run.readTensor(step, "analysis/key_freqs").ints())
+                            .mapToObj(Integer::toString).toList());
+                } catch (ArchiveException.NotFound e) {
+                    // not analysed (yet)
+                }
+                checkpoints.put(step, new CheckpointDoc(step, metrics, keywords));
             } catch (ArchiveException e) {
                 // an unreadable old checkpoint is simply not searchable; training goes on
             }
         }
-        index.indexRun(info, checkpoints);
+        index.indexRun(info, docs());
     }
 
     @Override
     public void onCheckpoint(RunInfo info, Checkpoint checkpoint) {
-        checkpoints.add(new CheckpointDoc(checkpoint.step(), checkpoint.metrics(), Map.of()));
-        index.indexRun(info, checkpoints);
+        checkpoints.put(checkpoint.step(), new CheckpointDoc(checkpoint.step(), checkpoint.metrics(), Map.of()));
+        index.indexRun(info, docs());
         index.commit(); // durable, and visible to servers that read the index from another process
     }
 
     @Override
-    public void onFinish(RunInfo info) {
-        index.indexRun(info, checkpoints);
+    public void onAnalysis(RunInfo info, Checkpoint analysed, Map<String, List<String>> keywords) {
+        Map<String, Double> metrics = new LinkedHashMap<>(analysed.metrics());
+        metrics.putAll(analysed.measures());
+        checkpoints.put(analysed.step(), new CheckpointDoc(analysed.step(), metrics, keywords));
+        index.indexRun(info, docs());
         index.commit();
+    }
+
+    @Override
+    public void onFinish(RunInfo info) {
+        index.indexRun(info, docs());
+        index.commit();
+    }
+
+    private List<CheckpointDoc> docs() {
+        return new ArrayList<>(checkpoints.values());
     }
 }

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import org.dynalens.archive.Tensor;
 
 import java.util.Collections;
@@ -39,17 +38,23 @@ public final class Transformer implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, NDArray> params = new LinkedHashMap<>();
     /**
-     * 1 / sqrt(d_head) as a tensor in native memory, alive as long as the model. Never pass a Java number to an op
-     * whose result is differentiated: DJL wraps the number in a tensor over a temporary Java buffer and frees that
-     * buffer right away, while autograd keeps the tensor for the backward pass, which then reads freed memory
-     * (NaN losses and crashes under garbage-collection pressure). See {@code NativeMemoryTest}.
+     * The scalars of the forward pass, held for the model's lifetime. DJL's {@code div(Number)} and
+     * {@code maximum(Number)} wrap the number in a temporary array on a direct buffer (torch::from_blob, which does not
+     * own the memory) and close that array right after the op; autograd keeps the op's operand for the backward pass,
+     * so once the garbage collector frees the buffer the backward reads freed memory. Under GC pressure (a background
+     * thread allocating) training went NaN at step 1. These are the same arrays DJL would make (float64 sqrt(d_head),
+     * float32 0), so the arithmetic is bit for bit unchanged; they are just kept alive.
      */
-    private final NDArray attentionScale;
+    private final NDArray sqrtDHead;
+    private final NDArray zero;
 
     private Transformer(ModelConfig cfg, NDManager manager) {
         this.cfg = cfg;
         this.manager = manager;
-        this.attentionScale = manager.full(new Shape(), (float) (1.0 / Math.sqrt(cfg.dHead())));
+        this.sqrtDHead = manager.create(Math.sqrt(cfg.dHead()));
+        this.zero = manager.create(0f);
+        // never closed by an NDScope the model happens to be created in
+        ai.djl.ndarray.NDScope.unregister(sqrtDHead, zero);
     }
 
     /**
@@ -158,7 +163,7 @@ public final class Transformer implements AutoCloseable {
         NDArray q = queryTable.get(lastToken).reshape(batch, 1, h, dh);
 
         // the last position attends to every position (the causal mask removes nothing there)
-        NDArray pattern = q.mul(k).sum(new int[] {3}).mul(attentionScale).softmax(1); // [batch, ctx, h]
+        NDArray pattern = q.mul(k).sum(new int[] {3}).div(sqrtDHead).softmax(1); // [batch, ctx, h]
         NDArray z = pattern.expandDims(3).mul(v).sum(new int[] {1}).reshape(batch, (long) h * dh);
         NDArray attnOut = z.matMul(p(b + "W_O").reshape((long) h * dh, cfg.dModel()));
 
@@ -174,7 +179,7 @@ public final class Transformer implements AutoCloseable {
 
     private NDArray mlp(int layer, NDArray resid) {
         String b = "blocks." + layer + ".mlp.";
-        NDArray hidden = Activation.relu(resid.matMul(p(b + "W_in")).add(p(b + "b_in")));
+        NDArray hidden = resid.matMul(p(b + "W_in")).add(p(b + "b_in")).maximum(zero);
         return hidden.matMul(p(b + "W_out")).add(p(b + "b_out"));
     }
 
@@ -201,7 +206,8 @@ public final class Transformer implements AutoCloseable {
     @Override
     public void close() {
         params.values().forEach(NDArray::close);
-        attentionScale.close();
+        sqrtDHead.close();
+        zero.close();
     }
 
     static long[] toLong(int[] shape) {

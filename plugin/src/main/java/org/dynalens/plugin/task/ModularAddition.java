@@ -19,6 +19,11 @@ public final class ModularAddition extends ModularArithmetic {
         return a + b;
     }
 
+    @Override
+    public java.util.Optional<int[]> linearForm() {
+        return java.util.Optional.of(new int[] {1, 1});
+    }
+
     public static final class Factory implements TaskFactory {
         @Override
         public String name() {

@@ -38,6 +38,15 @@ public abstract class ModularArithmetic implements Task {
     /** The label for the pair, in [0, p). */
     protected abstract int apply(int a, int b);
 
+    /**
+     * When the label is a linear form {@code (c_a a + c_b b) mod p}, its coefficients {@code {c_a, c_b}}; empty
+     * otherwise. Analyses of the Fourier algorithm (Nanda et al. 2023 sec. 4: logits as cos(w_k(a + b - c))) need
+     * this "answer direction"; for non-linear operations (x*y, x^2+y^2) those measures do not apply.
+     */
+    public java.util.Optional<int[]> linearForm() {
+        return java.util.Optional.empty();
+    }
+
     /** Whether the pair is part of the task (e.g. division excludes b = 0). */
     protected boolean accepts(int a, int b) {
         return true;

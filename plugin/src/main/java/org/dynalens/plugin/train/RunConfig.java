@@ -76,6 +76,11 @@ public record RunConfig(
         return new ModelConfig(nLayers, dModel, nHeads, dHead, dMlp, t.inputVocab(), t.outputVocab(), t.contextLength());
     }
 
+    /** The run's train/test split of the task's examples (seeded by {@code seed}, so always the same). */
+    public org.dynalens.plugin.task.Examples.Split split(Task t) {
+        return t.allExamples().split(trainFraction, seed);
+    }
+
     /** A copy with another number of steps. */
     public RunConfig withSteps(int newSteps) {
         return new RunConfig(task, p, trainFraction, seed, newSteps, checkpointEvery, evalEvery, lr, weightDecay, beta1,

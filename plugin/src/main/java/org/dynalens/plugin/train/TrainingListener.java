@@ -25,6 +25,15 @@ public interface TrainingListener {
     default void onCheckpoint(RunInfo info, Checkpoint checkpoint) {
     }
 
+    /**
+     * A checkpoint's analyses finished: {@code analysed} is the checkpoint as rewritten with its {@code analysis/}
+     * group ({@link Checkpoint#measures()} holds the scalar measures), {@code keywords} the keyword facts for the
+     * index (e.g. {@code key_freqs}). Analyses run in the background, so this comes some steps after
+     * {@link #onCheckpoint}, but always on the training thread and always before {@link #onFinish}.
+     */
+    default void onAnalysis(RunInfo info, Checkpoint analysed, Map<String, List<String>> keywords) {
+    }
+
     /** The run reached its last step. */
     default void onFinish(RunInfo info) {
     }
@@ -51,6 +60,11 @@ public interface TrainingListener {
             @Override
             public void onCheckpoint(RunInfo info, Checkpoint checkpoint) {
                 ls.forEach(l -> l.onCheckpoint(info, checkpoint));
+            }
+
+            @Override
+            public void onAnalysis(RunInfo info, Checkpoint analysed, Map<String, List<String>> keywords) {
+                ls.forEach(l -> l.onAnalysis(info, analysed, keywords));
             }
 
             @Override

@@ -13,6 +13,10 @@ import org.dynalens.archive.MetricSeries;
 import org.dynalens.archive.RunArchive;
 import org.dynalens.archive.RunInfo;
 import org.dynalens.archive.Tensor;
+import org.dynalens.plugin.analysis.Analyses;
+import org.dynalens.plugin.analysis.Analysis;
+import org.dynalens.plugin.analysis.CheckpointAnalyser;
+import org.dynalens.plugin.analysis.RunAnalysis;
 import org.dynalens.plugin.model.Djl;
 import org.dynalens.plugin.model.ModelConfig;
 import org.dynalens.plugin.model.Transformer;
@@ -44,11 +48,18 @@ public final class TrainingRun {
     private TrainingRun() {
     }
 
-    /** Trains (or resumes) the run {@code cfg} describes in {@code archive}; returns its archive. */
+    /**
+     * Trains (or resumes) the run {@code cfg} describes in {@code archive}, analysing every checkpoint with the
+     * registered analyses that apply to the task; returns its archive once training and analyses are done.
+     */
     public static RunArchive train(RunConfig cfg, Archive archive, TrainingListener listener) {
+        return train(cfg, archive, listener, Analyses.applicableTo(cfg.validate().createTask()));
+    }
+
+    /** As {@link #train(RunConfig, Archive, TrainingListener)} with the given analyses (none: an empty list). */
+    public static RunArchive train(RunConfig cfg, Archive archive, TrainingListener listener, List<Analysis> analyses) {
         cfg.validate();
-        Examples.Split split = cfg.createTask().allExamples().split(cfg.trainFraction(), cfg.seed());
-        return train(cfg, split, Map.of(), archive, listener);
+        return train(cfg, cfg.split(cfg.createTask()), Map.of(), archive, listener, analyses);
     }
 
     /**
@@ -60,6 +71,11 @@ public final class TrainingRun {
      */
     public static RunArchive train(RunConfig cfg, Examples.Split split, Map<String, Object> provenance, Archive archive,
                                    TrainingListener listener) {
+        return train(cfg, split, provenance, archive, listener, Analyses.applicableTo(cfg.validate().createTask()));
+    }
+
+    private static RunArchive train(RunConfig cfg, Examples.Split split, Map<String, Object> provenance, Archive archive,
+                                    TrainingListener listener, List<Analysis> analyses) {
         cfg.validate();
         Task task = cfg.createTask();
         ModelConfig modelConfig = cfg.model(task);
@@ -106,7 +122,11 @@ public final class TrainingRun {
             }
             optimiser.initState(model.parameters(), manager);
             listener.onStart(info, start, cfg.steps());
-            info = loop(cfg, run, info, model, optimiser, split, series, start, listener, manager);
+            try (CheckpointAnalyser analyser = new CheckpointAnalyser(run, task, modelConfig, split, analyses, start)) {
+                info = loop(cfg, run, info, model, optimiser, split, series, start, listener, analyser, manager);
+                analyser.close(); // wait for the last checkpoints' analyses
+                report(analyser, info, listener);
+            }
             listener.onFinish(info);
             return run;
         }
@@ -114,7 +134,7 @@ public final class TrainingRun {
 
     private static RunInfo loop(RunConfig cfg, RunArchive run, RunInfo info, Transformer model, AdamW optimiser,
                                 Examples.Split split, MetricSeries series, long start, TrainingListener listener,
-                                NDManager manager) {
+                                CheckpointAnalyser analyser, NDManager manager) {
         int outVocab = model.config().dVocabOut();
         NDArray trainTokens = tokens(manager, split.train());
         NDArray trainOneHot = oneHot(manager, split.train().labels(), outVocab);
@@ -172,7 +192,9 @@ public final class TrainingRun {
                         info = info.withSummary(summary);
                         run.writeInfo(info);
                         listener.onCheckpoint(info, c);
+                        analyser.submit(c);
                     }
+                    report(analyser, info, listener);
                 }
                 if (!last) {
                     optimiser.update(model.parameters());
@@ -181,6 +203,23 @@ public final class TrainingRun {
             }
         }
         return info;
+    }
+
+    /**
+     * Recomputes every analysis of an archived run with its final checkpoint's key frequencies (see
+     * {@link RunAnalysis}); the run's stored config defines the task and the split.
+     */
+    public static RunAnalysis.Outcome reanalyse(RunArchive run) {
+        RunConfig cfg = RunConfig.fromMap(run.info().config());
+        Task task = cfg.createTask();
+        return RunAnalysis.reanalyse(run, task, cfg.model(task), cfg.split(task), Analyses.applicableTo(task));
+    }
+
+    /** Hands the analyses finished so far to the listener, on the training thread. */
+    private static void report(CheckpointAnalyser analyser, RunInfo info, TrainingListener listener) {
+        for (CheckpointAnalyser.Analysed a : analyser.drainFinished()) {
+            listener.onAnalysis(info, a.checkpoint(), a.result().keywords());
+        }
     }
 
     /**
