@@ -153,7 +153,7 @@ final class RunDocuments {
             } else if (value instanceof Number n) {
                 if (claim(name, Kind.DOUBLE, value)) number(name, n);
             } else if (claim(name, Kind.KEYWORD, value)) {
-                keyword(name, value.toString(), true);
+                facet(name, value.toString());  // any keyword (key_freqs, optimizer, ...) can be a facet
             }
         }
 
@@ -171,9 +171,12 @@ final class RunDocuments {
             if (stored) doc.add(new StoredField(name, value));
         }
 
+        /** A keyword that can also be counted as a facet (the doc value holds the same prefix as the term). */
         void facet(String name, String value) {
             keyword(name, value, true);
-            doc.add(new SortedSetDocValuesField(name, new BytesRef(value)));
+            String term = value.length() > Schema.MAX_KEYWORD_LENGTH ? value.substring(0, Schema.MAX_KEYWORD_LENGTH)
+                    : value;
+            doc.add(new SortedSetDocValuesField(name, new BytesRef(term)));
         }
 
         /** Long fields by name ({@link Schema#LONG_FIELDS}), every other number as a double. */

@@ -8,14 +8,27 @@ import org.apache.lucene.queryparser.flexible.standard.config.PointsConfig;
 import org.apache.lucene.queryparser.flexible.standard.config.StandardQueryConfigHandler.Operator;
 import org.apache.lucene.queryparser.flexible.standard.parser.ParseException;
 import org.apache.lucene.queryparser.flexible.standard.parser.Token;
+import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.ConstantScoreQuery;
 import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.search.QueryVisitor;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.join.BitSetProducer;
+import org.apache.lucene.search.join.QueryBitSetProducer;
+import org.apache.lucene.search.join.ScoreMode;
+import org.apache.lucene.search.join.ToParentBlockJoinQuery;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,14 +37,29 @@ import java.util.regex.Pattern;
  * 1e-3]}, {@code seed:3}, {@code lr<1e-3}, {@code task:mod*}, {@code NOT status:failed}, parentheses. Terms without a
  * field search the text of id, task, status, tags and notes. Terms are combined with AND unless OR is written.
  *
+ * <p>One extension: {@code has_checkpoint:( CONDITIONS )} matches the runs that have at least one checkpoint on
+ * which all of CONDITIONS hold together (a {@link ToParentBlockJoinQuery} over the checkpoint children), e.g.
+ * {@code task:mod-add AND has_checkpoint:(test_loss:[0 TO 0.1] AND step:[0 TO 10000]) AND key_freqs:14}. It
+ * combines with run conditions through AND, OR, NOT and parentheses like any other clause. CONDITIONS use the same
+ * syntax, over checkpoint fields (step, metrics, keyword analyses such as key_freqs); every term needs a field.
+ * The groups are cut out of the text before Lucene's parser sees it (its grammar forgets the field in front of a
+ * parenthesised group), parsed on their own, and put back into the parsed query in place of a placeholder term.
+ *
  * <p>Numeric fields are those the index holds as points, so a range on them is numeric (without that, Lucene
  * would silently compare strings). Every failure becomes a {@link QueryException} with a short message and, where
- * known, the character position.
+ * known, the character position in the text the user wrote.
  */
 final class RunQueryParser {
 
     private static final Pattern NUMBER_TEXT = Pattern.compile("Could not parse text \"(.*)\" using");
     private static final Pattern LEXICAL_COLUMN = Pattern.compile("column (\\d+)");
+
+    /** Field of the placeholder term that stands for the i-th has_checkpoint group while Lucene parses the rest. */
+    private static final String GROUP_PLACEHOLDER = "_lifted";
+    private static final Query CHECKPOINTS_ONLY = new TermQuery(new Term(Schema.DOC_TYPE, Schema.TYPE_CHECKPOINT));
+    /** The run documents, which close each block; one instance so its per-segment bit sets are cached. */
+    private static final BitSetProducer RUN_DOCS =
+            new QueryBitSetProducer(new TermQuery(new Term(Schema.DOC_TYPE, Schema.TYPE_RUN)));
 
     private final Analyzer analyzer;
 
@@ -42,6 +70,42 @@ final class RunQueryParser {
     /** The query for {@code text} over an index with these field kinds; blank text matches everything. */
     Query parse(String text, FieldKinds kinds) {
         if (text == null || text.isBlank()) return new MatchAllDocsQuery();
+        List<CheckpointGroup> groups = CheckpointGroup.find(text);
+        // each group becomes a placeholder of the same length, so positions in the rest of the text stay true
+        StringBuilder outer = new StringBuilder(text);
+        for (int i = 0; i < groups.size(); i++) {
+            CheckpointGroup g = groups.get(i);
+            String placeholder = GROUP_PLACEHOLDER + ":" + i;
+            outer.replace(g.start(), g.end(), placeholder + " ".repeat(g.end() - g.start() - placeholder.length()));
+        }
+        Query runs = parseLucene(text, outer.toString(), 0, "query", kinds);
+        List<Query> lifted = new ArrayList<>(groups.size());
+        for (CheckpointGroup g : groups) lifted.add(checkpointCondition(text, g, kinds));
+        return replacePlaceholders(runs, lifted);
+    }
+
+    /** The runs having a checkpoint on which the group's conditions hold together. */
+    private Query checkpointCondition(String text, CheckpointGroup g, FieldKinds kinds) {
+        String inner = text.substring(g.innerStart(), g.innerEnd());
+        if (inner.isBlank()) {
+            throw new QueryException("empty has_checkpoint:( ) at position " + g.start() + " in '" + text
+                    + "': put checkpoint conditions inside, e.g. has_checkpoint:(test_loss:[0 TO 0.1])", g.start(), null);
+        }
+        Query conditions = parseLucene(text, inner, g.innerStart(), "has_checkpoint group", kinds);
+        if (fieldsOf(conditions).contains(Schema.TEXT)) {
+            throw new QueryException("a word without a field inside has_checkpoint:( ) at position " + g.innerStart()
+                    + " in '" + text + "': checkpoint conditions name their field (step:, test_loss:, key_freqs:, ...)",
+                    g.innerStart(), null);
+        }
+        Query children = new BooleanQuery.Builder()
+                .add(conditions, Occur.MUST)
+                .add(CHECKPOINTS_ONLY, Occur.FILTER)  // run documents carry the latest metrics too: never join them
+                .build();
+        return new ToParentBlockJoinQuery(children, RUN_DOCS, ScoreMode.None);
+    }
+
+    /** Parses {@code fragment}, which starts at {@code offset} of {@code text}; errors name positions in text. */
+    private Query parseLucene(String text, String fragment, int offset, String context, FieldKinds kinds) {
         // StandardQueryParser keeps configuration state, so each parse gets its own (it is cheap to build)
         StandardQueryParser parser = new StandardQueryParser(analyzer);
         parser.setDefaultOperator(Operator.AND);
@@ -53,13 +117,55 @@ final class RunQueryParser {
         }
         parser.setPointsConfigMap(points);
         try {
-            return withPositiveClauses(parser.parse(text, Schema.TEXT));
+            return withPositiveClauses(parser.parse(fragment, Schema.TEXT));
         } catch (QueryNodeException e) {
-            throw translate(text, e);
+            throw translate(text, fragment, offset, context, e);
         } catch (RuntimeException e) {
             // Lucene's processors throw unchecked exceptions for some inputs; none may escape as a server error
             throw new QueryException("cannot parse query '" + text + "': " + e.getMessage(), -1, e);
         }
+    }
+
+    /** Puts the checkpoint conditions where their placeholder terms were. */
+    private static Query replacePlaceholders(Query q, List<Query> lifted) {
+        if (lifted.isEmpty()) return q;
+        if (q instanceof TermQuery t && t.getTerm().field().equals(GROUP_PLACEHOLDER)) {
+            int group = placeholderNumber(t.getTerm().text());
+            // a user who types the placeholder field finds nothing, as with any field the index does not have
+            return group >= 0 && group < lifted.size() ? lifted.get(group) : q;
+        }
+        if (q instanceof BoostQuery b) return new BoostQuery(replacePlaceholders(b.getQuery(), lifted), b.getBoost());
+        if (q instanceof ConstantScoreQuery c) return new ConstantScoreQuery(replacePlaceholders(c.getQuery(), lifted));
+        if (!(q instanceof BooleanQuery bq)) return q;
+        BooleanQuery.Builder out = new BooleanQuery.Builder().setMinimumNumberShouldMatch(bq.getMinimumNumberShouldMatch());
+        for (BooleanClause c : bq.clauses()) out.add(replacePlaceholders(c.getQuery(), lifted), c.getOccur());
+        return out.build();
+    }
+
+    private static int placeholderNumber(String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Every field a query looks at. */
+    static Set<String> fieldsOf(Query q) {
+        Set<String> fields = new HashSet<>();
+        q.visit(new QueryVisitor() {
+            @Override
+            public boolean acceptField(String field) {
+                fields.add(field);
+                return false;
+            }
+
+            @Override
+            public QueryVisitor getSubVisitor(Occur occur, Query parent) {
+                return this;  // look into MUST_NOT clauses too
+            }
+        });
+        return fields;
     }
 
     /**
@@ -79,12 +185,14 @@ final class RunQueryParser {
         return out.build();
     }
 
-    private static QueryException translate(String text, QueryNodeException e) {
+    private static QueryException translate(String text, String fragment, int offset, String context,
+                                            QueryNodeException e) {
+        String where = " in '" + text + "'";
         if (e instanceof ParseException pe && pe.currentToken != null && pe.currentToken.next != null) {
             Token bad = pe.currentToken.next;
-            int pos = Math.min(Math.max(bad.beginColumn, 0), text.length());
-            String what = bad.kind == 0 ? "unexpected end of query" : "unexpected '" + bad.image + "'";
-            return new QueryException(what + " at position " + pos + " in '" + text + "'" + hint(bad), pos, e);
+            int pos = offset + Math.min(Math.max(bad.beginColumn, 0), fragment.length());
+            String what = bad.kind == 0 ? "unexpected end of " + context : "unexpected '" + bad.image + "'";
+            return new QueryException(what + " at position " + pos + where + hint(bad), pos, e);
         }
         Message m = e.getMessageObject();
         String key = m == null ? "" : m.getKey();
@@ -93,15 +201,16 @@ final class RunQueryParser {
         if ("COULD_NOT_PARSE_NUMBER".equals(key)) {
             Matcher nm = NUMBER_TEXT.matcher(e.getLocalizedMessage());
             String number = nm.find() ? nm.group(1) : "";
-            int pos = number.isEmpty() ? -1 : text.indexOf(number);
+            int inFragment = number.isEmpty() ? -1 : fragment.indexOf(number);
+            int pos = inFragment < 0 ? -1 : offset + inFragment;
             return new QueryException("'" + number + "' is not a number, but the field it is compared with is numeric"
                     + (pos >= 0 ? " (position " + pos + ")" : ""), pos, e);
         }
         Matcher lexical = LEXICAL_COLUMN.matcher(detail == null ? "" : detail);
         if (lexical.find()) {
             // the lexer counts columns from 1 and stops one past an unterminated quote or escape
-            int pos = Math.min(Integer.parseInt(lexical.group(1)) - 1, text.length());
-            return new QueryException("unterminated quote or escape at position " + pos + " in '" + text + "'", pos, e);
+            int pos = offset + Math.min(Integer.parseInt(lexical.group(1)) - 1, fragment.length());
+            return new QueryException("unterminated quote or escape at position " + pos + where, pos, e);
         }
         return new QueryException("cannot parse query '" + text + "': " + e.getLocalizedMessage(), -1, e);
     }
