@@ -27,6 +27,7 @@ import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.store.NRTCachingDirectory;
 import org.dynalens.archive.Archive;
 import org.dynalens.archive.ArchiveException;
 import org.dynalens.archive.RunArchive;
@@ -99,7 +100,8 @@ public final class RunIndex implements Closeable {
                 throw new IndexException("index path " + abs + " is a file, not a directory");
             }
             Files.createDirectories(abs);
-            directory = FSDirectory.open(abs);
+            // small segments flushed for near-real-time search stay in memory until merged or committed
+            directory = new NRTCachingDirectory(FSDirectory.open(abs), 8.0, 64.0);
             boolean exists = DirectoryReader.indexExists(directory);
             int version = exists ? checkVersion(directory, abs) : Schema.INDEX_VERSION;
             boolean older = version < Schema.INDEX_VERSION;

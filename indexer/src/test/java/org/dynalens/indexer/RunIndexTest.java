@@ -572,6 +572,52 @@ class RunIndexTest {
         assertEquals(40L, index.search("id:training", null, 0, 1).hits().get(0).fields().get("checkpoints"));
     }
 
+    @Test
+    void aCheckpointIndexedWhileARunTrainsIsSearchableWithinASecond() throws Exception {
+        int checkpoints = 30;
+        long[] indexedAtNanos = new long[checkpoints];
+        long[] waitedMillis = new long[checkpoints];
+        // warm-up (class loading, JIT of the indexing and join code), so the test measures latency, not start-up
+        index.indexRun(new RunInfo("warm-up", "mod-add", 6, Instant.EPOCH, Map.of(), Map.of(), Map.of()),
+                List.of(new CheckpointDoc(0, Map.of("test_loss", 1.0), Map.of("key_freqs", List.of("1")))));
+        assertEquals(1, index.search("has_checkpoint:(step:0 AND key_freqs:1)", null, 0, 1, List.of()).total());
+        ExecutorService trainer = Executors.newSingleThreadExecutor();
+        try {
+            // the "training run": every 20 ms a new checkpoint, and the whole run re-indexed as IndexingListener does
+            Future<?> training = trainer.submit(() -> {
+                List<CheckpointDoc> docs = new ArrayList<>();
+                for (int i = 0; i < checkpoints; i++) {
+                    docs.add(new CheckpointDoc(i * 100L, Map.of("test_loss", 5.0 - i * 0.1),
+                            Map.of("key_freqs", List.of(Integer.toString(i)))));
+                    indexedAtNanos[i] = System.nanoTime();
+                    index.indexRun(new RunInfo("training", "mod-add", 7, Instant.EPOCH, Map.of("lr", 1e-3),
+                            Map.of("status", "running"), Map.of()), List.copyOf(docs));
+                    Thread.sleep(20);
+                }
+                return null;
+            });
+            // a searcher polls for each checkpoint as the run writes it
+            for (int i = 0; i < checkpoints; i++) {
+                String q = "has_checkpoint:(step:" + (i * 100) + " AND key_freqs:" + i + ")";
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (index.search(q, null, 0, 1, List.of()).total() == 0) {
+                    assertTrue(System.nanoTime() < deadline, "checkpoint " + i + " never became searchable");
+                    Thread.sleep(5);
+                }
+                waitedMillis[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - indexedAtNanos[i]);
+            }
+            training.get(60, TimeUnit.SECONDS);
+            for (int i = 0; i < checkpoints; i++) {
+                assertTrue(waitedMillis[i] < 1000, "checkpoint " + i + " searchable after " + waitedMillis[i]
+                        + " ms; all waits (ms): " + java.util.Arrays.toString(waitedMillis));
+            }
+        } finally {
+            trainer.shutdownNow();
+        }
+        assertEquals(30L, index.search("id:training", null, 0, 1).hits().get(0).fields().get("checkpoints"));
+        System.out.println("near-real-time waits (ms): " + java.util.Arrays.toString(waitedMillis));
+    }
+
     // ---- opening ------------------------------------------------------------------------------------------------
 
     @Test
