@@ -113,6 +113,7 @@ public final class RunIndex implements Closeable {
             IndexWriterConfig config = new IndexWriterConfig(analyzer)
                     .setOpenMode(older ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                     .setParentField(Schema.PARENT)
+                    .setRAMBufferSizeMB(64)  // fewer, larger flushed segments when (re)indexing many runs
                     .setCommitOnClose(false);  // close() commits itself, with the version in the user data
             try {
                 writer = new IndexWriter(directory, config);
@@ -221,6 +222,28 @@ public final class RunIndex implements Closeable {
             updates.readLock().unlock();
         }
         refresh();
+    }
+
+    /**
+     * (Re)indexes many runs, making them searchable together at the end (one refresh, not one per run): the bulk
+     * path for importing runs whose facts the caller already holds. {@code runs} may generate them lazily.
+     *
+     * @return the number of runs indexed
+     */
+    public int indexRuns(Iterable<IndexableRun> runs) {
+        IndexWriter w = writer();
+        int count = 0;
+        updates.readLock().lock();
+        try {
+            for (IndexableRun run : runs) {
+                write(w, run.info(), run.checkpoints());
+                count++;
+            }
+        } finally {
+            updates.readLock().unlock();
+        }
+        refresh();
+        return count;
     }
 
     /** Replaces the run's whole block atomically: a search sees the old block or the new one, never a mix. */
@@ -363,7 +386,7 @@ public final class RunIndex implements Closeable {
         return withSearcher(s -> {
             FacetCounts.check(s, facetFields);  // before the search: a bad facet name costs nothing
             Query runs = new BooleanQuery.Builder()
-                    .add(parser.parse(query, s.kinds()), Occur.MUST)
+                    .add(s.parsed(query, text -> parser.parse(text, s.kinds())), Occur.MUST)
                     .add(RUNS_ONLY, Occur.FILTER)
                     .build();
             Sort order = sortOf(sort, s.kinds());

@@ -8,13 +8,18 @@ import org.apache.lucene.queryparser.flexible.standard.config.PointsConfig;
 import org.apache.lucene.queryparser.flexible.standard.config.StandardQueryConfigHandler.Operator;
 import org.apache.lucene.queryparser.flexible.standard.parser.ParseException;
 import org.apache.lucene.queryparser.flexible.standard.parser.Token;
+import org.apache.lucene.document.DoublePoint;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.SortedNumericDocValuesField;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.ConstantScoreQuery;
+import org.apache.lucene.search.IndexOrDocValuesQuery;
 import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.PointRangeQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.QueryVisitor;
 import org.apache.lucene.search.TermQuery;
@@ -22,6 +27,7 @@ import org.apache.lucene.search.join.BitSetProducer;
 import org.apache.lucene.search.join.QueryBitSetProducer;
 import org.apache.lucene.search.join.ScoreMode;
 import org.apache.lucene.search.join.ToParentBlockJoinQuery;
+import org.apache.lucene.util.NumericUtils;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +35,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -84,6 +91,28 @@ final class RunQueryParser {
         return replacePlaceholders(runs, lifted);
     }
 
+    /**
+     * A numeric range as both a points query and a doc-values query: Lucene evaluates the points (building a bit
+     * set of every match) when the range leads, and checks doc values of the few candidates when a more selective
+     * clause leads, e.g. a range on the million checkpoint documents inside a has_checkpoint group next to a rare
+     * key frequency.
+     */
+    private static Query indexOrDocValues(Query q, FieldKinds kinds) {
+        if (!(q instanceof PointRangeQuery range) || range.getNumDims() != 1) return q;
+        Schema.Kind kind = kinds.kind(range.getField()).orElse(null);
+        long lower, upper;
+        if (kind == Schema.Kind.LONG) {
+            lower = LongPoint.decodeDimension(range.getLowerPoint(), 0);
+            upper = LongPoint.decodeDimension(range.getUpperPoint(), 0);
+        } else if (kind == Schema.Kind.DOUBLE) {
+            lower = NumericUtils.doubleToSortableLong(DoublePoint.decodeDimension(range.getLowerPoint(), 0));
+            upper = NumericUtils.doubleToSortableLong(DoublePoint.decodeDimension(range.getUpperPoint(), 0));
+        } else {
+            return q;
+        }
+        return new IndexOrDocValuesQuery(q, SortedNumericDocValuesField.newSlowRangeQuery(range.getField(), lower, upper));
+    }
+
     /** The runs having a checkpoint on which the group's conditions hold together. */
     private Query checkpointCondition(String text, CheckpointGroup g, FieldKinds kinds) {
         String inner = text.substring(g.innerStart(), g.innerEnd());
@@ -117,7 +146,7 @@ final class RunQueryParser {
         }
         parser.setPointsConfigMap(points);
         try {
-            return withPositiveClauses(parser.parse(fragment, Schema.TEXT));
+            return map(withPositiveClauses(parser.parse(fragment, Schema.TEXT)), leaf -> indexOrDocValues(leaf, kinds));
         } catch (QueryNodeException e) {
             throw translate(text, fragment, offset, context, e);
         } catch (RuntimeException e) {
@@ -129,16 +158,21 @@ final class RunQueryParser {
     /** Puts the checkpoint conditions where their placeholder terms were. */
     private static Query replacePlaceholders(Query q, List<Query> lifted) {
         if (lifted.isEmpty()) return q;
-        if (q instanceof TermQuery t && t.getTerm().field().equals(GROUP_PLACEHOLDER)) {
+        return map(q, leaf -> {
+            if (!(leaf instanceof TermQuery t) || !t.getTerm().field().equals(GROUP_PLACEHOLDER)) return leaf;
             int group = placeholderNumber(t.getTerm().text());
             // a user who types the placeholder field finds nothing, as with any field the index does not have
-            return group >= 0 && group < lifted.size() ? lifted.get(group) : q;
-        }
-        if (q instanceof BoostQuery b) return new BoostQuery(replacePlaceholders(b.getQuery(), lifted), b.getBoost());
-        if (q instanceof ConstantScoreQuery c) return new ConstantScoreQuery(replacePlaceholders(c.getQuery(), lifted));
-        if (!(q instanceof BooleanQuery bq)) return q;
+            return group >= 0 && group < lifted.size() ? lifted.get(group) : leaf;
+        });
+    }
+
+    /** The query with {@code leaves} applied to every clause that is not a boolean, boost or constant-score wrapper. */
+    private static Query map(Query q, UnaryOperator<Query> leaves) {
+        if (q instanceof BoostQuery b) return new BoostQuery(map(b.getQuery(), leaves), b.getBoost());
+        if (q instanceof ConstantScoreQuery c) return new ConstantScoreQuery(map(c.getQuery(), leaves));
+        if (!(q instanceof BooleanQuery bq)) return leaves.apply(q);
         BooleanQuery.Builder out = new BooleanQuery.Builder().setMinimumNumberShouldMatch(bq.getMinimumNumberShouldMatch());
-        for (BooleanClause c : bq.clauses()) out.add(replacePlaceholders(c.getQuery(), lifted), c.getOccur());
+        for (BooleanClause c : bq.clauses()) out.add(map(c.getQuery(), leaves), c.getOccur());
         return out.build();
     }
 

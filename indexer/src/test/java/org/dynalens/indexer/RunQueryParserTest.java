@@ -1,6 +1,9 @@
 package org.dynalens.indexer;
 
+import org.apache.lucene.document.SortedNumericDocValuesField;
 import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.IndexOrDocValuesQuery;
+import org.apache.lucene.util.NumericUtils;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
@@ -22,9 +25,15 @@ class RunQueryParserTest {
         FieldKinds kinds = new FieldKinds();
         kinds.claim("lr", Schema.Kind.DOUBLE);
         kinds.claim("seed", Schema.Kind.LONG);
-        assertEquals("lr:[1.0E-4 TO 0.001]", parser.parse("lr:[1e-4 TO 1e-3]", kinds).toString());
-        assertTrue(parser.parse("lr:[1e-4 TO 1e-3]", kinds) instanceof org.apache.lucene.search.PointRangeQuery);
-        assertEquals("seed:[3 TO 3]", parser.parse("seed:3", kinds).toString());
+        // points when the range leads, doc values when a more selective clause leads
+        IndexOrDocValuesQuery lr = (IndexOrDocValuesQuery) parser.parse("lr:[1e-4 TO 1e-3]", kinds);
+        assertEquals("lr:[1.0E-4 TO 0.001]", lr.getIndexQuery().toString());
+        assertTrue(lr.getIndexQuery() instanceof org.apache.lucene.search.PointRangeQuery);
+        assertEquals(SortedNumericDocValuesField.newSlowRangeQuery("lr", NumericUtils.doubleToSortableLong(1e-4),
+                NumericUtils.doubleToSortableLong(1e-3)), lr.getRandomAccessQuery());
+        IndexOrDocValuesQuery seed = (IndexOrDocValuesQuery) parser.parse("seed:3", kinds);
+        assertEquals("seed:[3 TO 3]", seed.getIndexQuery().toString());
+        assertEquals(SortedNumericDocValuesField.newSlowRangeQuery("seed", 3, 3), seed.getRandomAccessQuery());
         // an unknown field is compared as a string, which is why the parser must know the numeric fields
         assertEquals("other:[1e-4 TO 1e-3]", parser.parse("other:[1e-4 TO 1e-3]", kinds).toString());
     }
