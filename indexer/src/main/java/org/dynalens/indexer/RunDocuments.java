@@ -57,8 +57,9 @@ final class RunDocuments {
         return out.values();
     }
 
+    /** Searchable only: checkpoints are never returned as hits, so they store nothing (smaller, faster to fetch runs). */
     private Document checkpointDocument(String runId, CheckpointDoc c) {
-        DocumentBuilder d = new DocumentBuilder(runId);
+        DocumentBuilder d = new DocumentBuilder(runId, false);
         d.keyword(Schema.DOC_TYPE, Schema.TYPE_CHECKPOINT, false);
         d.keyword(Schema.RUN_ID, runId, true);
         d.number(Schema.STEP, c.step());
@@ -68,7 +69,7 @@ final class RunDocuments {
     }
 
     private Document runDocument(RunInfo info, CheckpointDoc latest, int checkpointCount) {
-        DocumentBuilder d = new DocumentBuilder(info.id());
+        DocumentBuilder d = new DocumentBuilder(info.id(), true);
         d.keyword(Schema.DOC_TYPE, Schema.TYPE_RUN, false);
         d.keyword(Schema.RUN_ID, info.id(), false);
         d.keyword(Schema.ID, info.id(), true);
@@ -137,9 +138,12 @@ final class RunDocuments {
         final Document doc = new Document();
         final Set<String> lists = new LinkedHashSet<>();
         private final String runId;
+        /** Whether values are also stored, to be returned with hits. */
+        private final boolean stored;
 
-        DocumentBuilder(String runId) {
+        DocumentBuilder(String runId, boolean stored) {
             this.runId = runId;
+            this.stored = stored;
         }
 
         /** A config, summary or metric value: its Java type decides the field's kind. */
@@ -155,7 +159,7 @@ final class RunDocuments {
             } else if (value instanceof Number n) {
                 if (claim(name, Kind.DOUBLE, value)) number(name, n);
             } else if (claim(name, Kind.KEYWORD, value)) {
-                keyword(name, value.toString(), true);
+                facet(name, value.toString());  // any keyword (key_freqs, optimizer, ...) can be a facet
             }
         }
 
@@ -170,12 +174,15 @@ final class RunDocuments {
             String term = value.length() > Schema.MAX_KEYWORD_LENGTH ? value.substring(0, Schema.MAX_KEYWORD_LENGTH)
                     : value;
             doc.add(new StringField(name, term, Field.Store.NO));
-            if (stored) doc.add(new StoredField(name, value));
+            if (stored && this.stored) doc.add(new StoredField(name, value));
         }
 
+        /** A keyword that can also be counted as a facet (the doc value holds the same prefix as the term). */
         void facet(String name, String value) {
             keyword(name, value, true);
-            doc.add(new SortedSetDocValuesField(name, new BytesRef(value)));
+            String term = value.length() > Schema.MAX_KEYWORD_LENGTH ? value.substring(0, Schema.MAX_KEYWORD_LENGTH)
+                    : value;
+            doc.add(new SortedSetDocValuesField(name, new BytesRef(term)));
         }
 
         /** Long fields by name ({@link Schema#LONG_FIELDS}), every other number as a double. */
@@ -184,7 +191,7 @@ final class RunDocuments {
                 long v = value.longValue();
                 doc.add(new LongPoint(name, v));
                 doc.add(new SortedNumericDocValuesField(name, v));
-                doc.add(new StoredField(name, v));
+                if (stored) doc.add(new StoredField(name, v));
                 return;
             }
             double v = value.doubleValue();
@@ -193,7 +200,7 @@ final class RunDocuments {
             // integers stay integers for display (p = 113, not 113.0); searching treats both as doubles
             boolean integral = value instanceof Integer || value instanceof Long || value instanceof Short
                     || value instanceof Byte || value instanceof BigInteger;
-            doc.add(integral ? new StoredField(name, value.longValue()) : new StoredField(name, v));
+            if (stored) doc.add(integral ? new StoredField(name, value.longValue()) : new StoredField(name, v));
         }
     }
 }

@@ -2,11 +2,8 @@ package org.dynalens.indexer;
 
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.document.Document;
-import org.apache.lucene.facet.FacetResult;
 import org.apache.lucene.facet.FacetsCollector;
 import org.apache.lucene.facet.FacetsCollectorManager;
-import org.apache.lucene.facet.LabelAndValue;
-import org.apache.lucene.facet.StringValueFacetCounts;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -30,6 +27,7 @@ import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.store.NRTCachingDirectory;
 import org.dynalens.archive.Archive;
 import org.dynalens.archive.ArchiveException;
 import org.dynalens.archive.RunArchive;
@@ -88,7 +86,10 @@ public final class RunIndex implements Closeable {
         this.writtenKinds = withSearcher(s -> s.kinds().copy());
     }
 
-    /** Opens (creating if needed) the index at {@code dir} for reading and writing. */
+    /**
+     * Opens (creating if needed) the index at {@code dir} for reading and writing. An index of an older version is
+     * emptied (it is derived data whose layout new documents would clash with); {@code reindex} then rebuilds it.
+     */
     public static RunIndex open(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
         Directory directory = null;
@@ -99,12 +100,20 @@ public final class RunIndex implements Closeable {
                 throw new IndexException("index path " + abs + " is a file, not a directory");
             }
             Files.createDirectories(abs);
-            directory = FSDirectory.open(abs);
+            // small segments flushed for near-real-time search stay in memory until merged or committed
+            directory = new NRTCachingDirectory(FSDirectory.open(abs), 8.0, 64.0);
             boolean exists = DirectoryReader.indexExists(directory);
-            if (exists) checkVersion(directory, abs);
+            int version = exists ? checkVersion(directory, abs) : Schema.INDEX_VERSION;
+            boolean older = version < Schema.INDEX_VERSION;
+            if (older) {
+                // derived data in an older layout that new documents would clash with: start it afresh
+                LOG.warn("index at {} has version {}, older than this dynalens's {}: it is emptied and must be rebuilt "
+                        + "with reindex", abs, version, Schema.INDEX_VERSION);
+            }
             IndexWriterConfig config = new IndexWriterConfig(analyzer)
-                    .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+                    .setOpenMode(older ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                     .setParentField(Schema.PARENT)
+                    .setRAMBufferSizeMB(64)  // fewer, larger flushed segments when (re)indexing many runs
                     .setCommitOnClose(false);  // close() commits itself, with the version in the user data
             try {
                 writer = new IndexWriter(directory, config);
@@ -112,7 +121,7 @@ public final class RunIndex implements Closeable {
                 throw new IndexException("index at " + abs + " is in use by another dynalens process "
                         + "(its write lock is held); stop that process or open the index read-only", e);
             }
-            if (!exists) commit(writer);  // stamp a new index with its version at once
+            if (!exists || older) commit(writer);  // stamp a new index with its version at once
             SearcherManager searchers = new SearcherManager(writer, searcherFactory());
             return new RunIndex(abs, directory, analyzer, writer, searchers);
         } catch (IOException | RuntimeException e) {
@@ -139,7 +148,11 @@ public final class RunIndex implements Closeable {
             if (!DirectoryReader.indexExists(directory)) {
                 throw new IndexException("no index at " + abs + "; run reindex to build it");
             }
-            checkVersion(directory, abs);
+            int version = checkVersion(directory, abs);
+            if (version < Schema.INDEX_VERSION) {
+                throw new IndexException("index at " + abs + " has version " + version + ", older than the version "
+                        + Schema.INDEX_VERSION + " this dynalens reads; run reindex to rebuild it");
+            }
             return new RunIndex(abs, directory, analyzer, null, new SearcherManager(directory, searcherFactory()));
         } catch (IOException | RuntimeException e) {
             closeQuietly(directory);
@@ -159,8 +172,11 @@ public final class RunIndex implements Closeable {
         };
     }
 
-    /** Refuses an index this version cannot read: written by a newer dynalens, or not by dynalens at all. */
-    private static void checkVersion(Directory directory, Path dir) throws IOException {
+    /**
+     * The index version of the latest commit. Refuses an index this version cannot read: written by a newer
+     * dynalens, or not by dynalens at all.
+     */
+    private static int checkVersion(Directory directory, Path dir) throws IOException {
         String version = SegmentInfos.readLatestCommit(directory).getUserData().get(Schema.VERSION_KEY);
         if (version == null) {
             throw new IndexException("index at " + dir + " is not a dynalens index (no " + Schema.VERSION_KEY
@@ -177,6 +193,7 @@ public final class RunIndex implements Closeable {
             throw new IndexException("index at " + dir + " has version " + v + " but this dynalens reads index "
                     + "version " + Schema.INDEX_VERSION + "; upgrade dynalens, or delete the index and run reindex");
         }
+        return v;
     }
 
     /** Where the index lives. */
@@ -205,6 +222,28 @@ public final class RunIndex implements Closeable {
             updates.readLock().unlock();
         }
         refresh();
+    }
+
+    /**
+     * (Re)indexes many runs, making them searchable together at the end (one refresh, not one per run): the bulk
+     * path for importing runs whose facts the caller already holds. {@code runs} may generate them lazily.
+     *
+     * @return the number of runs indexed
+     */
+    public int indexRuns(Iterable<IndexableRun> runs) {
+        IndexWriter w = writer();
+        int count = 0;
+        updates.readLock().lock();
+        try {
+            for (IndexableRun run : runs) {
+                write(w, run.info(), run.checkpoints());
+                count++;
+            }
+        } finally {
+            updates.readLock().unlock();
+        }
+        refresh();
+        return count;
     }
 
     /** Replaces the run's whole block atomically: a search sees the old block or the new one, never a mix. */
@@ -311,18 +350,30 @@ public final class RunIndex implements Closeable {
     // ---- searching ----------------------------------------------------------------------------------------------
 
     /**
-     * Runs matching a Lucene-syntax query ({@code task:mod-add AND test_loss:[0 TO 0.1]}); an empty or blank query
+     * Runs matching a Lucene-syntax query ({@code task:mod-add AND test_loss:[0 TO 0.1]}), with the default facets
+     * ({@link Schema#FACET_FIELDS}). See {@link #search(String, String, int, int, List)}.
+     */
+    public SearchResult search(String query, String sort, int offset, int limit) {
+        return search(query, sort, offset, limit, null);
+    }
+
+    /**
+     * Runs matching a Lucene-syntax query ({@code task:mod-add AND test_loss:[0 TO 0.1]}, with
+     * {@code has_checkpoint:( ... )} groups for conditions that must hold on one checkpoint); an empty or blank query
      * matches every run.
      *
      * @param sort   null for relevance/id order, or a numeric field name, optionally prefixed with '-' for descending
      * @param offset first hit to return (paging)
      * @param limit  maximum hits to return
-     * @throws QueryException for a malformed query or an unknown sort field
+     * @param facets fields whose values to count over all matching runs (keyword or numeric, e.g. task, seed, tag,
+     *               key_freqs); null for {@link Schema#FACET_FIELDS}, empty for none
+     * @throws QueryException for a malformed query, an unknown sort field or a field that cannot be a facet
      */
-    public SearchResult search(String query, String sort, int offset, int limit) {
+    public SearchResult search(String query, String sort, int offset, int limit, List<String> facets) {
         if (offset < 0 || limit < 0) {
             throw new IllegalArgumentException("offset and limit must be >= 0, got " + offset + " and " + limit);
         }
+        List<String> facetFields = facets == null ? Schema.FACET_FIELDS : List.copyOf(facets);
         if (writer == null) {
             try {
                 searchers.maybeRefresh();  // read-only: pick up what another process committed
@@ -333,15 +384,17 @@ public final class RunIndex implements Closeable {
             }
         }
         return withSearcher(s -> {
+            FacetCounts.check(s, facetFields);  // before the search: a bad facet name costs nothing
             Query runs = new BooleanQuery.Builder()
-                    .add(parser.parse(query, s.kinds()), Occur.MUST)
+                    .add(s.parsed(query, text -> parser.parse(text, s.kinds())), Occur.MUST)
                     .add(RUNS_ONLY, Occur.FILTER)
                     .build();
             Sort order = sortOf(sort, s.kinds());
+            boolean byRelevance = order.getSort()[0].getType() == SortField.Type.SCORE;
             int wanted = (int) Math.min((long) offset + limit, Math.max(1, s.getIndexReader().maxDoc()));
             FacetsCollectorManager.FacetsResult result;
             try {
-                result = FacetsCollectorManager.search(s, runs, Math.max(1, wanted), order, true,
+                result = FacetsCollectorManager.search(s, runs, Math.max(1, wanted), order, byRelevance,
                         new FacetsCollectorManager());
             } catch (IndexSearcher.TooManyClauses e) {
                 throw new QueryException("query '" + query + "' expands to too many terms; make wildcards more "
@@ -349,7 +402,8 @@ public final class RunIndex implements Closeable {
             }
             long total = 0;
             for (FacetsCollector.MatchingDocs m : result.facetsCollector().getMatchingDocs()) total += m.totalHits;
-            return new SearchResult(total, hits(s, result.topDocs(), offset, limit), facets(s, result.facetsCollector()));
+            return new SearchResult(total, hits(s, result.topDocs(), offset, limit),
+                    FacetCounts.count(s, result.facetsCollector(), facetFields));
         });
     }
 
@@ -404,26 +458,6 @@ public final class RunIndex implements Closeable {
             } else {
                 out.put(f.name(), value);
             }
-        }
-        return out;
-    }
-
-    /** Counts of task, status and tag values over the matching runs; every facet is present, maybe empty. */
-    private static Map<String, Map<String, Long>> facets(RunSearcher s, FacetsCollector matching) throws IOException {
-        Map<String, Map<String, Long>> out = new LinkedHashMap<>();
-        for (String field : Schema.FACET_FIELDS) {
-            Map<String, Long> counts = new LinkedHashMap<>();
-            var state = s.facetState(field);
-            if (state.isPresent()) {
-                FacetResult r = new StringValueFacetCounts(state.get(), matching).getAllChildren(field);
-                if (r != null) {
-                    List<LabelAndValue> values = new ArrayList<>(List.of(r.labelValues));
-                    values.sort((a, b) -> a.value.longValue() != b.value.longValue()
-                            ? Long.compare(b.value.longValue(), a.value.longValue()) : a.label.compareTo(b.label));
-                    for (LabelAndValue lv : values) counts.put(lv.label, lv.value.longValue());
-                }
-            }
-            out.put(field, counts);
         }
         return out;
     }

@@ -19,19 +19,23 @@ import java.util.Set;
  * task, status, tag              keyword + facet doc values (tag: one per summary/config tag)
  * seed, created, latest_step,    long point + doc values + stored (created in epoch millis)
  * checkpoints
- * &lt;config key&gt;, &lt;summary key&gt;,  double point + doc values + stored for numbers, keyword for strings and
- * &lt;latest metric&gt;, &lt;latest kw&gt;   booleans; nested maps flattened as a.b; lists multi-valued
+ * &lt;config key&gt;, &lt;summary key&gt;,  double point + doc values + stored for numbers, keyword (+ facet doc values)
+ * &lt;latest metric&gt;, &lt;latest kw&gt;   for strings and booleans; nested maps flattened as a.b; lists multi-valued
  * provenance.&lt;key&gt;             the run's provenance, flattened the same way (provenance.tribuo.trainer.seed)
  * trainer                        keyword: the provenance's trainer class (trainer:*TransformerTrainer)
  * text                           analysed text of id, task, status, tags and notes: the default field
  * </pre>
  * Checkpoint document (a child): {@code doc_type=checkpoint, run_id, step} (long), every metric (double) and every
- * keyword list (e.g. {@code key_freqs}).
+ * keyword list (e.g. {@code key_freqs}). A field has the same kind, and the same Lucene data structures, on run
+ * and checkpoint documents (Lucene 9 requires one schema per field across the index).
+ *
+ * <p>Queries reach checkpoint documents only through {@link #HAS_CHECKPOINT} groups, which match the runs that
+ * have at least one checkpoint satisfying every condition of the group together.
  */
 public final class Schema {
 
     /** Version of this schema, kept in the commit user data; an index written by a newer version is refused. */
-    public static final int INDEX_VERSION = 1;
+    public static final int INDEX_VERSION = 2;
     public static final String VERSION_KEY = "dynalens_index_version";
 
     public static final String DOC_TYPE = "doc_type";
@@ -66,12 +70,21 @@ public final class Schema {
     /** Integral fields, indexed as LongPoint; every other numeric field is a DoublePoint. */
     public static final Set<String> LONG_FIELDS = Set.of(SEED, CREATED, STEP, LATEST_STEP, CHECKPOINTS);
 
-    /** Fields counted as facets over the matching runs. */
+    /** Facets counted over the matching runs when the caller names none. */
     public static final List<String> FACET_FIELDS = List.of(TASK, STATUS, TAG);
+
+    /**
+     * Query syntax: {@code has_checkpoint:( CONDITIONS )} matches runs having at least one checkpoint on which all
+     * of CONDITIONS hold together, e.g. {@code has_checkpoint:(test_loss:[0 TO 0.1] AND step:[0 TO 10000])}.
+     */
+    public static final String HAS_CHECKPOINT = "has_checkpoint";
+
+    /** Most values a facet reports: the largest counts first (ties in natural order of the value). */
+    public static final int MAX_FACET_VALUES = 100;
 
     /** Names a config, summary or metric key cannot take: the fixed fields own them. */
     static final Set<String> RESERVED = Set.of(DOC_TYPE, PARENT, LISTS, RUN_ID, ID, TASK, SEED, STATUS, CREATED, TAG,
-            TEXT, STEP, LATEST_STEP, CHECKPOINTS);
+            TEXT, STEP, LATEST_STEP, CHECKPOINTS, HAS_CHECKPOINT);
 
     /** Integer tensors under {@code analysis/} of a checkpoint that are indexed as keyword lists. */
     static final List<String> KEYWORD_ANALYSES = List.of("key_freqs");
@@ -88,7 +101,7 @@ public final class Schema {
         DOUBLE,
         /** LongPoint + SortedNumericDocValues + stored. */
         LONG,
-        /** StringField, exact and case-sensitive; facet fields also have SortedSetDocValues. */
+        /** StringField, exact and case-sensitive; all but run_id, id and doc_type also SortedSetDocValues (facets). */
         KEYWORD,
         /** Analysed text. */
         TEXT;

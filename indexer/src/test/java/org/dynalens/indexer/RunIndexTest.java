@@ -166,6 +166,89 @@ class RunIndexTest {
         }
     }
 
+    // ---- checkpoint conditions lifted to runs ---------------------------------------------------------------------
+
+    @Test
+    void hasCheckpointMatchesRunsWithACheckpointMeetingTheConditions() {
+        assertEquals(List.of("r1", "r3"), ids("has_checkpoint:(test_loss:[0 TO 0.1])"));
+        assertEquals(List.of("r1", "r3"), ids("has_checkpoint:(test_loss:[0 TO 1e-1])"), "scientific notation");
+        // r1 had test loss 2.0 at step 500: a past checkpoint, which the run's own (latest) test_loss does not show
+        assertEquals(List.of("r1"), ids("has_checkpoint:(test_loss:[1.9 TO 2.1])"));
+        assertEquals(List.of(), ids("test_loss:[1.9 TO 2.1]"));
+        assertEquals(List.of("r4"), ids("has_checkpoint:(step:50)"));
+        assertEquals(List.of("r1", "r2", "r3"), ids("has_checkpoint:(step:0)"));
+        assertEquals(List.of("r1"), ids("has_checkpoint:(key_freqs:14 AND step:1000)"));
+        assertEquals(List.of(), ids("has_checkpoint:(key_freqs:14 AND step:500)"), "key frequencies only at step 1000");
+    }
+
+    @Test
+    void allConditionsOfAGroupHoldOnTheSameCheckpoint() {
+        // r1 reached test loss 0.05 at step 1000 only; r3 reached 0.08 at step 2000
+        assertEquals(List.of("r1"), ids("has_checkpoint:(test_loss:[0 TO 0.1] AND step:[0 TO 1500])"));
+        assertEquals(List.of(), ids("has_checkpoint:(test_loss:[0 TO 0.1] AND step:[0 TO 600])"),
+                "no single checkpoint has both");
+        assertEquals(List.of("r1", "r3"), ids("has_checkpoint:(test_loss:[0 TO 0.1]) AND has_checkpoint:(step:[0 TO 600])"),
+                "two groups may be met by two different checkpoints");
+        assertEquals(List.of("r4"), ids("has_checkpoint:((step:0 OR step:50) AND test_loss:[0 TO 1])"));
+        assertEquals(List.of("r1", "r2", "r3"), ids("has_checkpoint:(NOT test_loss:[0 TO 4])"),
+                "NOT inside a group: a checkpoint whose test loss is above 4");
+    }
+
+    @Test
+    void hasCheckpointCombinesWithRunConditions() {
+        assertEquals(List.of("r1"), ids("task:mod-add AND has_checkpoint:(test_loss:[0 TO 0.1] AND step:[0 TO 10000]) "
+                + "AND key_freqs:14"), "the example from the issue");
+        assertEquals(List.of("r3", "r4"), ids("has_checkpoint:(step:50) OR task:mod-sub"));
+        assertEquals(List.of("r2"), ids("task:mod* AND NOT has_checkpoint:(test_loss:[0 TO 0.1])"));
+        assertEquals(List.of("r2"), ids("task:mod* -has_checkpoint:(test_loss:[0 TO 0.1])"));
+        assertEquals(List.of("r2", "r4"), ids("NOT has_checkpoint:(test_loss:[0 TO 0.1])"));
+        assertEquals(List.of("r3", "r4"), ids("(has_checkpoint:(step:50) OR (task:mod-sub AND lr:[1e-5 TO 1e-3]))"));
+        assertEquals(List.of("r3", "r1"), ids(index.search("has_checkpoint:(test_loss:[0 TO 0.1])", "-seed", 0, 10)));
+        assertEquals(List.of("r1"), ids("grokking has_checkpoint:(step:500)"), "with a bare word for the run text");
+    }
+
+    @Test
+    void hasCheckpointSeesOnlyCheckpointDocuments() {
+        // the run document also holds the latest metrics and latest_step: a group never matches it
+        assertEquals(List.of(), ids("has_checkpoint:(latest_step:1000)"));
+        assertEquals(List.of(), ids("has_checkpoint:(task:mod-add)"));
+        assertEquals(List.of("r1", "r2", "r3", "r4"), ids("has_checkpoint:(*:*)"));
+        assertEquals(List.of("r1", "r2", "r3", "r4"), ids("has_checkpoint:(run_id:r*)"));
+    }
+
+    @Test
+    void malformedHasCheckpointGroupsSayWhatAndWhere() {
+        assertQueryError("has_checkpoint:(test_loss:[0 TO 0.1]", 15, "never closed");
+        assertQueryError("has_checkpoint:test_loss:1", 15, "needs its conditions in parentheses");
+        assertQueryError("has_checkpoint:", 15, "needs its conditions in parentheses");
+        assertQueryError("has_checkpoint:( )", 0, "empty has_checkpoint");
+        assertQueryError("has_checkpoint:(test_loss:[0 TO)", 31, "unexpected end of has_checkpoint group at position 31");
+        String twoOps = "seed:1 AND has_checkpoint:(step:[0 TO 10] AND AND step:1)";
+        assertQueryError(twoOps, twoOps.indexOf("AND AND") + 4, "unexpected 'AND' at position " + (twoOps.indexOf("AND AND") + 4));
+        assertQueryError("has_checkpoint:(test_loss:[abc TO 1])", 27, "'abc' is not a number");
+        assertQueryError("has_checkpoint:(grokking)", 16, "without a field");
+        assertQueryError("has_checkpoint:(step:0 AND has_checkpoint:(step:1))", 27, "do not nest");
+        assertQueryError("has_checkpoint:(step:0) AND", 27, "unexpected end of query at position 27");
+        assertQueryError("has_checkpoint:(step:0) AND AND seed:1", 28, "unexpected 'AND' at position 28");
+        assertQueryError("has_checkpoint:(task:\"mod)", 15, "never closed");
+        assertQueryError("lr:[1e-4 TO 1e-3] has_checkpoint:(step:0))", 41, "unexpected ')' at position 41");
+    }
+
+    @Test
+    void parenthesesInPhrasesRegexesAndEscapesDoNotCloseAGroup() {
+        assertEquals(List.of("r1"), ids("has_checkpoint:(key_freqs:/(14|99)/ AND step:1000)"));
+        assertEquals(List.of("r1"), ids("has_checkpoint:(key_freqs:\"14\" AND NOT key_freqs:\"(\")"));
+        assertEquals(List.of("r1"), ids("has_checkpoint:(key_freqs:14 AND NOT key_freqs:\\))"));
+        assertEquals(List.of(), ids("\"has_checkpoint:(step:0)\""), "inside a phrase it is just words");
+    }
+
+    private void assertQueryError(String query, int position, String message) {
+        QueryException e = assertThrows(QueryException.class, () -> index.search(query, null, 0, 10), query);
+        assertEquals(position, e.position(), query + ": " + e.getMessage());
+        assertTrue(e.getMessage().contains(message), query + ": " + e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
     // ---- sorting, paging, facets, hits --------------------------------------------------------------------------
 
     @Test
@@ -224,6 +307,64 @@ class RunIndexTest {
     }
 
     @Test
+    void facetsNamedByTheCallerIncludingNumbersAndKeyFrequencies() {
+        SearchResult all = index.search("", null, 0, 0, List.of("task", "seed", "tag", "key_freqs"));
+        assertEquals(List.of("task", "seed", "tag", "key_freqs"), List.copyOf(all.facets().keySet()));
+        assertEquals(Map.of("mod-add", 2L, "mod-sub", 1L, "sparse-parity", 1L), all.facets().get("task"));
+        assertEquals(Map.of("0", 1L, "1", 1L, "2", 1L, "3", 1L), all.facets().get("seed"));
+        assertEquals(Map.of("baseline", 2L, "grok", 1L), all.facets().get("tag"));
+        assertEquals(Map.of("14", 1L, "35", 1L, "41", 1L), all.facets().get("key_freqs"));
+
+        // double fields: integral values print as integers; ties in numeric order
+        SearchResult numbers = index.search("", null, 0, 0, List.of("p", "lr"));
+        assertEquals(List.of("113", "97"), List.copyOf(numbers.facets().get("p").keySet()));
+        assertEquals(Map.of("113", 2L, "97", 1L), numbers.facets().get("p"));
+        assertEquals(List.of("1.0E-4", "3.0E-4", "0.001", "0.01"), List.copyOf(numbers.facets().get("lr").keySet()));
+
+        SearchResult some = index.search("has_checkpoint:(test_loss:[0 TO 0.1])", null, 0, 0,
+                List.of("task", "seed", "key_freqs"));
+        assertEquals(Map.of("mod-add", 1L, "mod-sub", 1L), some.facets().get("task"));
+        assertEquals(Map.of("0", 1L, "2", 1L), some.facets().get("seed"));
+        assertEquals(Map.of("14", 1L, "35", 1L, "41", 1L), some.facets().get("key_freqs"));
+
+        assertEquals(Map.of(), index.search("", null, 0, 10, List.of()).facets(), "no facets asked, none counted");
+        assertEquals(List.of("task", "status", "tag"), List.copyOf(index.search("", null, 0, 1).facets().keySet()),
+                "the default facets");
+        assertEquals(Map.of("adamw", 1L), index.search("", null, 0, 0, List.of("optimizer")).facets().get("optimizer"),
+                "any keyword setting is a facet");
+    }
+
+    @Test
+    void keyFrequencyFacetsOrderTiesNumerically() {
+        index.indexRun(new RunInfo("k1", "mod-add", 20, Instant.EPOCH, Map.of(), Map.of(), Map.of()),
+                List.of(new CheckpointDoc(10, Map.of(), Map.of("key_freqs", List.of("5", "14", "113")))));
+        Map<String, Long> counts = index.search("", null, 0, 0, List.of("key_freqs")).facets().get("key_freqs");
+        assertEquals(List.of("14", "5", "35", "41", "113"), List.copyOf(counts.keySet()));
+        assertEquals(2L, counts.get("14"));
+    }
+
+    @Test
+    void aFacetListsAtMostItsTopValues() {
+        for (int seed = 100; seed < 100 + Schema.MAX_FACET_VALUES + 10; seed++) {
+            index.indexRun(new RunInfo("s" + seed, "many-seeds", seed, Instant.EPOCH, Map.of(), Map.of(), Map.of()),
+                    List.of());
+        }
+        Map<String, Long> seeds = index.search("task:many-seeds", null, 0, 0, List.of("seed")).facets().get("seed");
+        assertEquals(Schema.MAX_FACET_VALUES, seeds.size());
+        assertEquals("100", seeds.keySet().iterator().next());
+        assertEquals(Schema.MAX_FACET_VALUES + 10, index.search("task:many-seeds", null, 0, 0, List.of()).total());
+    }
+
+    @Test
+    void fieldsThatCannotBeFacetsAreQueryErrors() {
+        for (String bad : List.of("no_such_field", "text", "id", "run_id", "doc_type")) {
+            QueryException e = assertThrows(QueryException.class, () -> index.search("", null, 0, 10, List.of(bad)));
+            assertTrue(e.getMessage().contains("cannot count facet '" + bad + "'"), e.getMessage());
+            assertTrue(e.getMessage().contains("test_loss"), "names the numeric fields: " + e.getMessage());
+        }
+    }
+
+    @Test
     void hitsCarryWhatAListOfRunsShows() {
         RunHit r1 = index.search("id:r1", null, 0, 1).hits().get(0);
         Map<String, Object> f = r1.fields();
@@ -278,7 +419,12 @@ class RunIndexTest {
     void noLuceneExceptionEscapesSearch() {
         String[] odd = {"*", "?", ":", "a:", "[", "{}", "~", "^2", "\"", "\\", "a:b^x", "/[/", "lr:[1 TO abc]", "lr:1e",
                 "lr:1e*", "task:/mod-.*/", "lr:[1e-3 TO 1e-4]", "((((", "NOT", "a:b~2", "seed:1.5", "seed:x", "**:*",
-                "lr:NaN", "lr:-Infinity", "p:[113 TO 113]^2", "text:\"clean grokking\"~2", "*:* AND NOT *:*"};
+                "lr:NaN", "lr:-Infinity", "p:[113 TO 113]^2", "text:\"clean grokking\"~2", "*:* AND NOT *:*",
+                "has_checkpoint", "has_checkpoint:", "has_checkpoint:(", "has_checkpoint:)", "has_checkpoint:((step:1)",
+                "has_checkpoint:(step:1)^2", "has_checkpoint:(step:1)~2", "has_checkpoint:(step:1)*", "has_checkpoint:(\\",
+                "x:has_checkpoint:(step:1)", "has_checkpoint:(step:1):x", "has_checkpoint:(/(/)", "has_checkpoint:(\"\")",
+                "has_checkpoint:(step:[1 TO abc])", "has_checkpoint:(-step:1)", "(has_checkpoint:(step:1)",
+                "has_checkpoint:(step:1) has_checkpoint:(step:2) has_checkpoint:(step:3)", "_lifted:0", "has_checkpoint:(_lifted:0)"};
         for (String q : odd) {
             try {
                 SearchResult r = index.search(q, null, 0, 10);
@@ -314,21 +460,30 @@ class RunIndexTest {
     @Test
     void reindexFromTheArchiveGivesTheSameHitsAsIncrementalIndexing() {
         String[] queries = {"", "task:mod-add AND test_loss:[0 TO 0.1]", "lr:[1e-4 TO 1e-3]", "NOT task:mod*",
-                "tag:baseline", "key_freqs:35"};
-        List<List<String>> incremental = new ArrayList<>();
-        for (String q : queries) incremental.add(ids(q));
+                "tag:baseline", "key_freqs:35", "has_checkpoint:(test_loss:[0 TO 0.1] AND step:[0 TO 1500])",
+                "task:mod* AND NOT has_checkpoint:(test_loss:[1.9 TO 2.1])", "has_checkpoint:(key_freqs:41)"};
+        List<String> facets = List.of("task", "seed", "tag", "status", "key_freqs", "p", "lr");
+        List<SearchResult> incremental = new ArrayList<>();
+        for (String q : queries) incremental.add(index.search(q, "-test_loss", 0, 100, facets));
         index.commit();
         index.close();
 
         index = RunIndex.open(tmp.resolve("rebuilt"));
         assertEquals(4, index.reindex(archive));
-        for (int i = 0; i < queries.length; i++) assertEquals(incremental.get(i), ids(queries[i]), queries[i]);
+        for (int i = 0; i < queries.length; i++) {
+            SearchResult rebuilt = index.search(queries[i], "-test_loss", 0, 100, facets);
+            assertEquals(ids(incremental.get(i)), ids(rebuilt), queries[i]);
+            assertEquals(incremental.get(i).total(), rebuilt.total(), queries[i]);
+            assertEquals(incremental.get(i).facets(), rebuilt.facets(), queries[i]);
+            assertEquals(incremental.get(i).hits().stream().map(RunHit::fields).toList(),
+                    rebuilt.hits().stream().map(RunHit::fields).toList(), queries[i]);
+        }
         assertEquals(4, index.reindex(archive), "reindexing again does not duplicate");
         assertEquals(4, index.search("", null, 0, 10).total());
 
         index.close();
         index = RunIndex.open(tmp.resolve("rebuilt"));
-        assertEquals(incremental.get(1), ids(queries[1]), "reindex is committed");
+        assertEquals(ids(incremental.get(1)), ids(queries[1]), "reindex is committed");
     }
 
     @Test
@@ -417,6 +572,52 @@ class RunIndexTest {
         assertEquals(40L, index.search("id:training", null, 0, 1).hits().get(0).fields().get("checkpoints"));
     }
 
+    @Test
+    void aCheckpointIndexedWhileARunTrainsIsSearchableWithinASecond() throws Exception {
+        int checkpoints = 30;
+        long[] indexedAtNanos = new long[checkpoints];
+        long[] waitedMillis = new long[checkpoints];
+        // warm-up (class loading, JIT of the indexing and join code), so the test measures latency, not start-up
+        index.indexRun(new RunInfo("warm-up", "mod-add", 6, Instant.EPOCH, Map.of(), Map.of(), Map.of()),
+                List.of(new CheckpointDoc(0, Map.of("test_loss", 1.0), Map.of("key_freqs", List.of("1")))));
+        assertEquals(1, index.search("has_checkpoint:(step:0 AND key_freqs:1)", null, 0, 1, List.of()).total());
+        ExecutorService trainer = Executors.newSingleThreadExecutor();
+        try {
+            // the "training run": every 20 ms a new checkpoint, and the whole run re-indexed as IndexingListener does
+            Future<?> training = trainer.submit(() -> {
+                List<CheckpointDoc> docs = new ArrayList<>();
+                for (int i = 0; i < checkpoints; i++) {
+                    docs.add(new CheckpointDoc(i * 100L, Map.of("test_loss", 5.0 - i * 0.1),
+                            Map.of("key_freqs", List.of(Integer.toString(i)))));
+                    indexedAtNanos[i] = System.nanoTime();
+                    index.indexRun(new RunInfo("training", "mod-add", 7, Instant.EPOCH, Map.of("lr", 1e-3),
+                            Map.of("status", "running"), Map.of()), List.copyOf(docs));
+                    Thread.sleep(20);
+                }
+                return null;
+            });
+            // a searcher polls for each checkpoint as the run writes it
+            for (int i = 0; i < checkpoints; i++) {
+                String q = "has_checkpoint:(step:" + (i * 100) + " AND key_freqs:" + i + ")";
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (index.search(q, null, 0, 1, List.of()).total() == 0) {
+                    assertTrue(System.nanoTime() < deadline, "checkpoint " + i + " never became searchable");
+                    Thread.sleep(5);
+                }
+                waitedMillis[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - indexedAtNanos[i]);
+            }
+            training.get(60, TimeUnit.SECONDS);
+            for (int i = 0; i < checkpoints; i++) {
+                assertTrue(waitedMillis[i] < 1000, "checkpoint " + i + " searchable after " + waitedMillis[i]
+                        + " ms; all waits (ms): " + java.util.Arrays.toString(waitedMillis));
+            }
+        } finally {
+            trainer.shutdownNow();
+        }
+        assertEquals(30L, index.search("id:training", null, 0, 1).hits().get(0).fields().get("checkpoints"));
+        System.out.println("near-real-time waits (ms): " + java.util.Arrays.toString(waitedMillis));
+    }
+
     // ---- opening ------------------------------------------------------------------------------------------------
 
     @Test
@@ -432,12 +633,43 @@ class RunIndexTest {
         index = null;
         try (IndexWriter w = new IndexWriter(FSDirectory.open(tmp.resolve("index")),
                 new IndexWriterConfig(new StandardAnalyzer()).setParentField(Schema.PARENT))) {
-            w.setLiveCommitData(Map.of(Schema.VERSION_KEY, "2").entrySet());
+            w.setLiveCommitData(Map.of(Schema.VERSION_KEY, Integer.toString(Schema.INDEX_VERSION + 1)).entrySet());
             w.commit();
         }
         IndexException e = assertThrows(IndexException.class, () -> RunIndex.open(tmp.resolve("index")));
-        assertTrue(e.getMessage().contains("has version 2 but this dynalens reads index version 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("has version " + (Schema.INDEX_VERSION + 1)
+                + " but this dynalens reads index version " + Schema.INDEX_VERSION), e.getMessage());
         assertThrows(IndexException.class, () -> RunIndex.openReadOnly(tmp.resolve("index")));
+    }
+
+    @Test
+    void anOlderIndexIsRefusedForReadingAndEmptiedForWritingSoReindexRebuildsIt() throws Exception {
+        index.close();
+        index = null;
+        Path old = tmp.resolve("old");
+        // version 1 kept key_freqs as a plain keyword; version 2 adds facet doc values, which Lucene would refuse
+        try (IndexWriter w = new IndexWriter(FSDirectory.open(old),
+                new IndexWriterConfig(new StandardAnalyzer()).setParentField(Schema.PARENT))) {
+            org.apache.lucene.document.Document doc = new org.apache.lucene.document.Document();
+            doc.add(new org.apache.lucene.document.StringField("key_freqs", "14",
+                    org.apache.lucene.document.Field.Store.YES));
+            w.addDocument(doc);
+            w.setLiveCommitData(Map.of(Schema.VERSION_KEY, Integer.toString(Schema.INDEX_VERSION - 1)).entrySet());
+            w.commit();
+        }
+        IndexException e = assertThrows(IndexException.class, () -> RunIndex.openReadOnly(old));
+        assertTrue(e.getMessage().contains("older than the version " + Schema.INDEX_VERSION), e.getMessage());
+        assertTrue(e.getMessage().contains("run reindex"), e.getMessage());
+
+        index = RunIndex.open(old);
+        assertEquals(0, index.search("", null, 0, 10).total(), "emptied");
+        assertEquals(4, index.reindex(archive));
+        assertEquals(List.of("r1"), ids("key_freqs:14"));
+        index.close();
+        index = null;
+        try (RunIndex reader = RunIndex.openReadOnly(old)) {
+            assertEquals(4, reader.search("", null, 0, 10).total(), "stamped with the current version");
+        }
     }
 
     @Test

@@ -12,7 +12,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code GET /api/runs?q=&sort=&page=&size=}: search over the run index. */
+/**
+ * {@code GET /api/runs?q=&sort=&facets=&page=&size=}: search over the run index. {@code facets} names the fields
+ * whose values are counted over all matching runs ({@code facets=task,seed,tag,key_freqs}); without it the default
+ * facets (task, status, tag) are counted, with an empty value none.
+ */
 final class RunSearchRoutes {
 
     static final int DEFAULT_PAGE_SIZE = 50;
@@ -43,8 +47,10 @@ final class RunSearchRoutes {
         if (index == null) {
             throw new ApiError(503, "search unavailable", "this server has no run index open; run pages still work");
         }
+        // absent: the default facets; present but empty: none
+        List<String> facets = ctx.queryParam("facets").isEmpty() ? null : RequestParams.list(ctx, "facets");
         SearchResult result = index.search(q == null ? "" : q, sort == null || sort.isBlank() ? null : sort.trim(),
-                page * size, size);
+                page * size, size, facets);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("total", result.total());
         body.put("page", page);

@@ -60,6 +60,16 @@ class CliTest {
         assertTrue(search.out().contains("1 run(s) match"), search.out());
         Result none = run("search", "--archive", archive(), "task:mod-add AND p:[100 TO 200]");
         assertTrue(none.out().contains("0 run(s) match"), none.out());
+        Result lifted = run("search", "--archive", archive(), "--facets", "task,seed,p", "--sort", "-test_loss",
+                "has_checkpoint:(step:20 AND test_loss:[0 TO 1e3])");
+        assertEquals(0, lifted.code(), lifted.err());
+        assertTrue(lifted.out().contains(id), lifted.out());
+        assertTrue(lifted.out().contains("task: mod-add=1"), lifted.out());
+        assertTrue(lifted.out().contains("seed: 1=1"), lifted.out());
+        assertTrue(lifted.out().contains("p: 23=1"), lifted.out());
+        Result page1 = run("search", "--archive", archive(), "--page", "1", "--limit", "1", "");
+        assertTrue(page1.out().contains("1 run(s) match"), page1.out());
+        assertFalse(page1.out().contains(id), "the second page of one run is empty: " + page1.out());
 
         Result inspect = run("inspect", "--archive", archive(), id, "--step", "20");
         assertEquals(0, inspect.code(), inspect.err());
@@ -94,6 +104,9 @@ class CliTest {
         assertBadInput(run("train", "--archive", file.toString(), "--p", "23", "--steps", "1"), "is a file");
         assertBadInput(run("train", "--config", tmp.resolve("missing.json").toString()), "cannot read config");
         assertBadInput(run("search", "--archive", archive(), "test_loss:[0 TO"), "position");
+        assertBadInput(run("search", "--archive", archive(), "has_checkpoint:(step:1"), "position 15");
+        assertBadInput(run("search", "--archive", archive(), "--facets", "nope", ""), "cannot count facet 'nope'");
+        assertBadInput(run("search", "--archive", archive(), "--page", "-1", ""), "--page must be >= 0");
         assertBadInput(run("inspect", "--archive", archive(), "no-such-run"), "no run 'no-such-run'");
         assertBadInput(run("frobnicate"), "Unmatched argument");
 
