@@ -26,7 +26,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "JSON config file (keys as in the run's config).")
     Path config;
-    @Option(names = "--task", description = "Task: mod-add, mod-sub, mod-mul, mod-div, mod-sq-add, s5, dihedral.")
+    @Option(names = "--task", description = "Task: mod-add, mod-sub, mod-mul, mod-div, mod-sq-add, s5, dihedral, "
+            + "or a sequence task (repeated-tokens, markov-icl, digit-add, sparse-parity).")
     String task;
     @Option(names = "--p", description = "Task size: the prime modulus of mod-* tasks, n of the dihedral group D_n (s5 ignores it).")
     Integer p;
@@ -44,6 +45,24 @@ final class TrainCommand implements Callable<Integer> {
     Double lr;
     @Option(names = "--weight-decay", description = "AdamW decoupled weight decay.")
     Double weightDecay;
+    @Option(names = "--layers", description = "Number of layers (sequence tasks; the grokking model has 1).")
+    Integer layers;
+    @Option(names = "--d-model", description = "Width of the residual stream.")
+    Integer dModel;
+    @Option(names = "--heads", description = "Attention heads per layer.")
+    Integer heads;
+    @Option(names = "--d-head", description = "Width of each attention head.")
+    Integer dHead;
+    @Option(names = "--attn-only", negatable = true, description = "Attention-only model, no MLPs (sequence tasks; default for them).")
+    Boolean attnOnly;
+    @Option(names = "--layer-norm", negatable = true, description = "Pre-LN LayerNorm (sequence tasks).")
+    Boolean layerNorm;
+    @Option(names = "--n-ctx", description = "Context length of sequence tasks.")
+    Integer nCtx;
+    @Option(names = "--vocab", description = "Number of token values of sequence tasks (repeated-tokens, markov-icl).")
+    Integer vocab;
+    @Option(names = "--batch-size", description = "Sequences per step (sequence tasks; classification is full-batch).")
+    Integer batchSize;
     @Option(names = "--run-id", description = "Run id (default: derived from the config, so the same config resumes).")
     String runId;
     @Option(names = "--no-progress", description = "Print one line per checkpoint instead of a progress bar.")
@@ -70,8 +89,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     RunConfig config() {
-        Map<String, Object> values = new LinkedHashMap<>(
-                config == null ? RunConfig.defaults().toMap() : RunConfig.read(config).toMap());
+        // without a file, missing keys take the task's defaults (grokking, or those of a sequence task)
+        Map<String, Object> values = new LinkedHashMap<>(config == null ? Map.of() : RunConfig.read(config).toMap());
         putIf(values, "task", task);
         putIf(values, "p", p);
         putIf(values, "train_fraction", frac);
@@ -81,6 +100,15 @@ final class TrainCommand implements Callable<Integer> {
         putIf(values, "seed", seed);
         putIf(values, "lr", lr);
         putIf(values, "weight_decay", weightDecay);
+        putIf(values, "n_layers", layers);
+        putIf(values, "d_model", dModel);
+        putIf(values, "n_heads", heads);
+        putIf(values, "d_head", dHead);
+        putIf(values, "attn_only", attnOnly);
+        putIf(values, "layer_norm", layerNorm);
+        putIf(values, "n_ctx", nCtx);
+        putIf(values, "vocab", vocab);
+        putIf(values, "batch_size", batchSize);
         putIf(values, "run_id", runId);
         return RunConfig.fromMap(values).validate();
     }

@@ -3,9 +3,13 @@ package org.dynalens.plugin.model;
 /**
  * Shape of the transformer, in TransformerLens's vocabulary. The grokking model of Nanda et al. 2023 is
  * {@link #grokking(int, int, int)}: 1 layer, d_model 128, 4 heads of 32, MLP 512, no LayerNorm.
+ *
+ * @param attnOnly  no MLP blocks (the attention-only models of Elhage et al. 2021 and Olsson et al. 2022)
+ * @param layerNorm LayerNorm before attention ({@code ln1}), before the MLP ({@code ln2}) and before the
+ *                  unembedding ({@code ln_final}), as TransformerLens's pre-LN blocks
  */
 public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dMlp, int dVocab, int dVocabOut,
-                          int nCtx) {
+                          int nCtx, boolean attnOnly, boolean layerNorm) {
 
     public ModelConfig {
         positive("n_layers", nLayers);
@@ -18,6 +22,11 @@ public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dM
         positive("n_ctx", nCtx);
     }
 
+    /** A model with MLPs and without LayerNorm (the grokking architecture). */
+    public ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dMlp, int dVocab, int dVocabOut, int nCtx) {
+        this(nLayers, dModel, nHeads, dHead, dMlp, dVocab, dVocabOut, nCtx, false, false);
+    }
+
     /** The 1-layer model of Nanda et al. 2023 for a task with the given vocabularies. */
     public static ModelConfig grokking(int dVocab, int dVocabOut, int nCtx) {
         return new ModelConfig(1, 128, 4, 32, 512, dVocab, dVocabOut, nCtx);
@@ -25,8 +34,11 @@ public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dM
 
     /** Number of trained parameters. */
     public long parameterCount() {
-        long perLayer = 4L * nHeads * dModel * dHead + 2L * dModel * dMlp + dMlp + dModel;
-        return (long) dVocab * dModel + (long) nCtx * dModel + nLayers * perLayer + (long) dModel * dVocabOut;
+        long perLayer = 4L * nHeads * dModel * dHead;
+        if (!attnOnly) perLayer += 2L * dModel * dMlp + dMlp + dModel;
+        if (layerNorm) perLayer += (attnOnly ? 2L : 4L) * dModel;
+        long finalNorm = layerNorm ? 2L * dModel : 0;
+        return (long) dVocab * dModel + (long) nCtx * dModel + nLayers * perLayer + finalNorm + (long) dModel * dVocabOut;
     }
 
     private static void positive(String name, int v) {

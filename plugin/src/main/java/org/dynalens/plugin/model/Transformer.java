@@ -2,13 +2,17 @@ package org.dynalens.plugin.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import org.dynalens.archive.Tensor;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -31,6 +35,12 @@ import java.util.Random;
  * <p>Note: Nanda's original code keeps a 114th unembedding column whose logit is sliced away before the loss;
  * it gets no gradient and only decays. Like TransformerLens ({@code d_vocab_out = p}) we leave it out: 226,688
  * parameters for p = 113 instead of 226,816, the same function and the same training dynamics.
+ *
+ * <p>The same class is the general model for next-token tasks ({@link #logits}): n layers, optionally
+ * attention-only (no {@code mlp.*}, Olsson et al. 2022) and optionally with pre-LN LayerNorms
+ * ({@code blocks.L.ln1.w/b}, {@code blocks.L.ln2.w/b}, {@code ln_final.w/b}, TransformerLens names), logits at every
+ * position under a causal mask, and every head's attention pattern for analyses ({@link #attentionPatterns}).
+ * The grokking configuration draws exactly the same initial weights as before those options existed.
  */
 public final class Transformer implements AutoCloseable {
 
@@ -73,11 +83,18 @@ public final class Transformer implements AutoCloseable {
             t.add(b + "attn.W_K", normal(rng, s, cfg.nHeads(), cfg.dModel(), cfg.dHead()));
             t.add(b + "attn.W_V", normal(rng, s, cfg.nHeads(), cfg.dModel(), cfg.dHead()));
             t.add(b + "attn.W_O", normal(rng, s, cfg.nHeads(), cfg.dHead(), cfg.dModel()));
-            t.add(b + "mlp.W_in", normal(rng, s, cfg.dModel(), cfg.dMlp()));
-            t.add(b + "mlp.b_in", Tensor.of(new float[cfg.dMlp()], cfg.dMlp()));
-            t.add(b + "mlp.W_out", normal(rng, s, cfg.dMlp(), cfg.dModel()));
-            t.add(b + "mlp.b_out", Tensor.of(new float[cfg.dModel()], cfg.dModel()));
+            if (!cfg.attnOnly()) {
+                t.add(b + "mlp.W_in", normal(rng, s, cfg.dModel(), cfg.dMlp()));
+                t.add(b + "mlp.b_in", Tensor.of(new float[cfg.dMlp()], cfg.dMlp()));
+                t.add(b + "mlp.W_out", normal(rng, s, cfg.dMlp(), cfg.dModel()));
+                t.add(b + "mlp.b_out", Tensor.of(new float[cfg.dModel()], cfg.dModel()));
+            }
+            if (cfg.layerNorm()) { // gain 1, bias 0: no random numbers drawn, so the other weights do not move
+                t.addLayerNorm(b + "ln1");
+                if (!cfg.attnOnly()) t.addLayerNorm(b + "ln2");
+            }
         }
+        if (cfg.layerNorm()) t.addLayerNorm("ln_final");
         t.add("unembed.W_U", normal(rng, 1 / Math.sqrt(cfg.dVocabOut()), cfg.dModel(), cfg.dVocabOut()));
         return t;
     }
@@ -101,6 +118,13 @@ public final class Transformer implements AutoCloseable {
         NDArray a = manager.create(init.floats(), new Shape(toLong(init.shape())));
         a.setRequiresGradient(true);
         params.put(name, a);
+    }
+
+    private void addLayerNorm(String prefix) {
+        float[] ones = new float[cfg.dModel()];
+        java.util.Arrays.fill(ones, 1f);
+        add(prefix + ".w", Tensor.of(ones, cfg.dModel()));
+        add(prefix + ".b", Tensor.of(new float[cfg.dModel()], cfg.dModel()));
     }
 
     private static Tensor normal(Random rng, double scale, int... shape) {
@@ -172,6 +196,103 @@ public final class Transformer implements AutoCloseable {
         return resid.matMul(p("unembed.W_U"));
     }
 
+    /**
+     * Logits at every position, each position seeing only itself and earlier positions (causal mask): the
+     * general forward pass for any number of layers, attention-only or with MLPs, with or without LayerNorm. Used
+     * for next-token training; the grokking model keeps its faster {@link #lastLogits}.
+     *
+     * @param tokens int64 [batch, n] with n &lt;= n_ctx
+     * @return float32 [batch, n, d_vocab_out]
+     */
+    public NDArray logits(NDArray tokens) {
+        return forward(tokens, null);
+    }
+
+    /**
+     * Every head's attention pattern on a batch, one array per layer: float32 [batch, n_heads, query, key],
+     * rows summing to 1 and zero above the diagonal. For analyses: call it outside a GradientCollector.
+     */
+    public List<NDArray> attentionPatterns(NDArray tokens) {
+        List<NDArray> patterns = new ArrayList<>();
+        forward(tokens, patterns);
+        return patterns;
+    }
+
+    /** Pre-LN residual stream forward; collects the patterns into {@code patterns} when it is not null. */
+    private NDArray forward(NDArray tokens, List<NDArray> patterns) {
+        long batch = tokens.getShape().get(0);
+        long n = tokens.getShape().get(1);
+        if (n > cfg.nCtx()) throw new IllegalArgumentException("sequence of " + n + " tokens exceeds n_ctx " + cfg.nCtx());
+        int h = cfg.nHeads();
+        int dh = cfg.dHead();
+        NDArray resid = p("embed.W_E").get(tokens).add(p("pos_embed.W_pos").get(new NDIndex(":{}", n))); // [batch, n, d]
+        NDArray mask = n == cfg.nCtx() ? constants().causalMask : constants().causalMask.get(new NDIndex(":{}, :{}", n, n)); // [batch, n, d]
+        for (int l = 0; l < cfg.nLayers(); l++) {
+            String b = "blocks." + l + ".";
+            NDArray x = cfg.layerNorm() ? layerNorm(b + "ln1", resid) : resid;
+            NDArray q = splitHeads(x.matMul(headsAsColumns(p(b + "attn.W_Q"))), batch, n);   // [batch, h, n, d_head]
+            NDArray k = splitHeads(x.matMul(headsAsColumns(p(b + "attn.W_K"))), batch, n);
+            NDArray v = splitHeads(x.matMul(headsAsColumns(p(b + "attn.W_V"))), batch, n);
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(sqrtDHead).add(mask); // [batch, h, query, key]
+            NDArray pattern = scores.softmax(3);
+            if (patterns != null) patterns.add(pattern);
+            NDArray z = pattern.matMul(v).transpose(0, 2, 1, 3).reshape(batch, n, (long) h * dh);
+            resid = resid.add(z.matMul(p(b + "attn.W_O").reshape((long) h * dh, cfg.dModel())));
+            if (!cfg.attnOnly()) {
+                NDArray x2 = cfg.layerNorm() ? layerNorm(b + "ln2", resid) : resid;
+                NDArray hidden = Activation.relu(x2.matMul(p(b + "mlp.W_in")).add(p(b + "mlp.b_in"))); // no Java-number operand
+                resid = resid.add(hidden.matMul(p(b + "mlp.W_out")).add(p(b + "mlp.b_out")));
+            }
+        }
+        if (cfg.layerNorm()) resid = layerNorm("ln_final", resid);
+        return resid.matMul(p("unembed.W_U"));
+    }
+
+    /** [batch, n, h * d_head] as [batch, h, n, d_head]. */
+    private NDArray splitHeads(NDArray a, long batch, long n) {
+        return a.reshape(batch, n, cfg.nHeads(), cfg.dHead()).transpose(0, 2, 1, 3);
+    }
+
+    /**
+     * Constant arrays of the general forward pass, made once and held by the model for its whole life, for the same
+     * reason as {@link #sqrtDHead}: no Java-number operand may appear inside the differentiated part of
+     * {@link #logits} (measured on the 2-layer model: NaN gradients in about one run of five before, none after).
+     *
+     * @param causalMask [n_ctx, n_ctx]: 0 on and below the diagonal, {@link #MASKED} above (query i sees keys 0..i)
+     * @param lnEps      scalar 1e-5, the LayerNorm epsilon
+     */
+    private record Constants(NDArray causalMask, NDArray lnEps) {
+    }
+
+    /**
+     * Score added above the diagonal: exp underflows to exactly 0 (-inf would do the same; a finite value keeps
+     * NaN out of any (-inf) - (-inf) in kernels).
+     */
+    private static final float MASKED = -1e9f;
+
+    private Constants constants;
+
+    /** Made on first use; like the parameters, outside any NDScope (a scope would close them with its step). */
+    private Constants constants() {
+        if (constants == null) {
+            int n = cfg.nCtx();
+            float[] v = new float[n * n];
+            for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) v[i * n + j] = MASKED;
+            NDArray mask = manager.create(v, new Shape(n, n));
+            NDArray eps = manager.create(1e-5f);
+            for (NDArray a : List.of(mask, eps)) NDScope.unregister(a);
+            constants = new Constants(mask, eps);
+        }
+        return constants;
+    }
+
+    /** TransformerLens LayerNorm: centre, divide by sqrt(variance + 1e-5) (biased variance), scale by w, add b. */
+    private NDArray layerNorm(String prefix, NDArray x) {
+        NDArray centred = x.sub(x.mean(new int[] {-1}, true));
+        NDArray scale = centred.square().mean(new int[] {-1}, true).add(constants().lnEps).sqrt();
+        return centred.div(scale).mul(p(prefix + ".w")).add(p(prefix + ".b"));
+    }
+
     /** [[0, vocab, 2 vocab, ...]]: added to tokens, gives each (position, token) pair its table row. */
     private NDArray positionOffsets(long ctx, NDManager m) {
         return m.arange(0, (int) ctx * cfg.dVocab(), cfg.dVocab(), DataType.INT64).expandDims(0);
@@ -208,6 +329,7 @@ public final class Transformer implements AutoCloseable {
         params.values().forEach(NDArray::close);
         sqrtDHead.close();
         zero.close();
+        if (constants != null) List.of(constants.causalMask, constants.lnEps).forEach(NDArray::close);
     }
 
     static long[] toLong(int[] shape) {

@@ -1,5 +1,6 @@
 package org.dynalens.plugin.train;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import org.dynalens.plugin.model.ModelConfig;
+import org.dynalens.plugin.task.SequenceTask;
 import org.dynalens.plugin.task.Task;
 import org.dynalens.plugin.task.Tasks;
 
@@ -16,6 +18,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -30,7 +33,9 @@ public record RunConfig(
         int steps, int checkpointEvery, int evalEvery,
         double lr, double weightDecay, double beta1, double beta2, double eps, int warmupSteps,
         int nLayers, int dModel, int nHeads, int dHead, int dMlp,
-        String runId) {
+        String runId,
+        Integer nCtx, Integer vocab, Integer batchSize, Boolean attnOnly, Boolean layerNorm,
+        Map<String, Object> taskSettings) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -39,10 +44,43 @@ public record RunConfig(
     /** Settings that may change when a run is continued without making it a different run. */
     private static final Set<String> CONTINUABLE = Set.of("steps", "checkpoint_every", "eval_every", "run_id");
 
+    /**
+     * Settings of sequence (next-token) tasks. They are null for classification tasks and then left out of
+     * {@link #toMap()}, so a grokking config's JSON, identity hash and run id are what they were before these
+     * settings existed.
+     */
+    private static final List<String> SEQUENCE_KEYS = List.of("n_ctx", "vocab", "batch_size", "attn_only", "layer_norm",
+            "task_settings");
+
+    /**
+     * The grokking setup (see the class comment). {@code n_ctx}, {@code vocab}, {@code batch_size}, {@code attn_only},
+     * {@code layer_norm} and {@code task_settings} are null: they belong to sequence tasks.
+     */
     public static RunConfig defaults() {
         return new RunConfig("mod-add", 113, 0.3, 0, 10_000, 100, 10,
                 1e-3, 1.0, 0.9, 0.98, 1e-8, 10,
-                1, 128, 4, 32, 512, null);
+                1, 128, 4, 32, 512, null,
+                null, null, null, null, null, null);
+    }
+
+    /**
+     * Defaults for a next-token task: a 2-layer attention-only transformer (d_model 64, 2 heads of 32, no
+     * LayerNorm), AdamW lr 3e-3 without weight decay, betas (0.9, 0.98), 10 warm-up steps, mini-batches of 64,
+     * 2000 steps, a checkpoint every 100 and an evaluation every 10 steps. {@code n_ctx} and {@code vocab} come from
+     * the task's own defaults when not given. With n_ctx 24 and vocab 32 these are the hyper-parameters with which
+     * repeated-tokens forms induction heads within ~700 steps on a CPU (InductionHeadsTest).
+     */
+    public static RunConfig sequenceDefaults(String task) {
+        return new RunConfig(task, 113, 0.3, 0, 2000, 100, 10,
+                3e-3, 0.0, 0.9, 0.98, 1e-8, 10,
+                2, 64, 2, 32, 256, null,
+                null, null, 64, true, false, Map.of());
+    }
+
+    /** Whether the task is a next-token task trained by {@link SequenceTrainingRun}. */
+    @JsonIgnore
+    public boolean isSequenceTask() {
+        return Tasks.isSequenceTask(task);
     }
 
     /** Checks every setting; the message names the bad one. */
@@ -57,9 +95,36 @@ public record RunConfig(
         require(eps > 0, "eps must be > 0, got " + eps);
         require(warmupSteps >= 0, "warmup_steps must be >= 0, got " + warmupSteps);
         require(trainFraction > 0 && trainFraction < 1, "train_fraction must be in (0, 1), got " + trainFraction);
-        require(nLayers == 1, "n_layers must be 1 for the grokking model (multi-layer models are not built yet)");
+        if (isSequenceTask()) {
+            require(batchSize != null && batchSize > 0, "batch_size must be > 0 for sequence tasks, got " + batchSize);
+            SequenceTask t = createSequenceTask();
+            require(nCtx == null || nCtx == t.contextLength(), "n_ctx of task " + task + " is " + t.contextLength()
+                    + " with these task settings, not " + nCtx);
+            require(vocab == null || vocab == t.vocab(), "vocab of task " + task + " is " + t.vocab() + ", not " + vocab);
+            sequenceModel(t); // checks the model dimensions
+            return this;
+        }
+        for (String key : SEQUENCE_KEYS) {
+            require(toMap().get(key) == null, key + " is a setting of sequence tasks; task " + task + " does not take it");
+        }
+        require(nLayers == 1, "n_layers must be 1 for the grokking model (multi-layer models are for sequence tasks)");
         model(createTask()); // checks the task settings and the model dimensions
         return this;
+    }
+
+    /** The sequence task this config selects, from {@code n_ctx}, {@code vocab} and {@code task_settings}. */
+    public SequenceTask createSequenceTask() {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        if (taskSettings != null) settings.putAll(taskSettings);
+        if (nCtx != null) settings.put("n_ctx", nCtx);
+        if (vocab != null) settings.put("vocab", vocab);
+        return Tasks.createSequence(task, settings);
+    }
+
+    /** The model shape for a sequence task: input and output vocabulary are the task's tokens. */
+    public ModelConfig sequenceModel(SequenceTask t) {
+        return new ModelConfig(nLayers, dModel, nHeads, dHead, dMlp, t.vocab(), t.vocab(), t.contextLength(),
+                Boolean.TRUE.equals(attnOnly), Boolean.TRUE.equals(layerNorm));
     }
 
     private static void require(boolean ok, String message) {
@@ -84,13 +149,15 @@ public record RunConfig(
     /** A copy with another number of steps. */
     public RunConfig withSteps(int newSteps) {
         return new RunConfig(task, p, trainFraction, seed, newSteps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
-                beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId);
+                beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
+                nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings);
     }
 
     /** A copy with an explicit run id. */
     public RunConfig withRunId(String id) {
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
-                beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, id);
+                beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, id,
+                nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings);
     }
 
     /**
@@ -99,6 +166,7 @@ public record RunConfig(
      */
     public String resolvedRunId() {
         if (runId != null && !runId.isBlank()) return runId;
+        if (isSequenceTask()) return String.format("%s-s%d-%s", task, seed, identityHash());
         return String.format("%s-p%d-s%d-%s", task, p, seed, identityHash());
     }
 
@@ -122,23 +190,30 @@ public record RunConfig(
     public Map<String, Object> toMap() {
         Map<String, Object> m = JSON.convertValue(this, new TypeReference<LinkedHashMap<String, Object>>() {
         });
+        for (String key : SEQUENCE_KEYS) if (m.get(key) == null) m.remove(key);
         return m;
     }
 
     public String toJson() {
         try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(this);
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toMap());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** A config from a JSON map; missing keys take the defaults, unknown keys are an error naming them. */
+    /**
+     * A config from a JSON map; missing keys take the defaults (the grokking setup, or {@link #sequenceDefaults}
+     * when {@code task} names a sequence task), unknown keys are an error naming them.
+     */
     public static RunConfig fromMap(Map<String, ?> values) {
-        Map<String, Object> merged = defaults().toMap();
+        Object taskName = values.get("task");
+        boolean sequence = taskName instanceof String t && Tasks.isSequenceTask(t);
+        Map<String, Object> merged = sequence ? sequenceDefaults((String) taskName).toMap() : defaults().toMap();
         merged.putAll(values);
+        RunConfig cfg;
         try {
-            return JSON.convertValue(merged, RunConfig.class);
+            cfg = JSON.convertValue(merged, RunConfig.class);
         } catch (IllegalArgumentException e) {
             Throwable c = e.getCause();
             if (c instanceof UnrecognizedPropertyException u) {
@@ -146,6 +221,26 @@ public record RunConfig(
             }
             throw new IllegalArgumentException("bad config: " + firstLine(c == null ? e : c), e);
         }
+        return sequence ? cfg.withTaskShape() : cfg;
+    }
+
+    /**
+     * For a sequence task: a copy with {@code n_ctx} and {@code vocab} filled in from the task when they were not
+     * given, so the stored config (and the run id) names them explicitly. Bad task settings are left for
+     * {@link #validate()} to report.
+     */
+    private RunConfig withTaskShape() {
+        if (nCtx != null && vocab != null) return this;
+        SequenceTask t;
+        try {
+            t = createSequenceTask();
+        } catch (IllegalArgumentException e) {
+            return this;
+        }
+        return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
+                beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
+                nCtx != null ? nCtx : t.contextLength(), vocab != null ? vocab : t.vocab(), batchSize, attnOnly,
+                layerNorm, taskSettings);
     }
 
     /** Reads a JSON config file (keys as in {@link #toJson()}); missing keys take the defaults. */

@@ -7,12 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.dynalens.archive.Archive;
-import org.dynalens.archive.ArchiveException;
 import org.dynalens.archive.Checkpoint;
-import org.dynalens.archive.MetricSeries;
 import org.dynalens.archive.RunArchive;
 import org.dynalens.archive.RunInfo;
-import org.dynalens.archive.Tensor;
 import org.dynalens.plugin.analysis.Analyses;
 import org.dynalens.plugin.analysis.Analysis;
 import org.dynalens.plugin.analysis.CheckpointAnalyser;
@@ -22,10 +19,7 @@ import org.dynalens.plugin.model.ModelConfig;
 import org.dynalens.plugin.model.Transformer;
 import org.dynalens.plugin.task.Examples;
 import org.dynalens.plugin.task.Task;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +35,6 @@ import java.util.Map;
  */
 public final class TrainingRun {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
     /** A run counts as generalised ("grokked") at the first evaluation with test loss below this. */
     public static final double GROK_TEST_LOSS = 0.1;
 
@@ -51,9 +44,11 @@ public final class TrainingRun {
     /**
      * Trains (or resumes) the run {@code cfg} describes in {@code archive}, analysing every checkpoint with the
      * registered analyses that apply to the task; returns its archive once training and analyses are done.
+     * Sequence (next-token) tasks are handed to {@link SequenceTrainingRun}.
      */
     public static RunArchive train(RunConfig cfg, Archive archive, TrainingListener listener) {
-        return train(cfg, archive, listener, Analyses.applicableTo(cfg.validate().createTask()));
+        if (cfg.validate().isSequenceTask()) return SequenceTrainingRun.train(cfg, archive, listener);
+        return train(cfg, archive, listener, Analyses.applicableTo(cfg.createTask()));
     }
 
     /** As {@link #train(RunConfig, Archive, TrainingListener)} with the given analyses (none: an empty list). */
@@ -79,62 +74,25 @@ public final class TrainingRun {
         cfg.validate();
         Task task = cfg.createTask();
         ModelConfig modelConfig = cfg.model(task);
-        String id = cfg.resolvedRunId();
-
         try (NDManager manager = Djl.newManager()) {
-            RunArchive run;
-            RunInfo info;
-            Transformer model = null;
             AdamW optimiser = new AdamW(cfg.lr(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.warmupSteps());
-            MetricSeries series;
-            long start = 0;
-            if (archive.hasRun(id)) {
-                run = archive.run(id);
-                run.removeInterruptedWrites();
-                RunInfo existing = run.info();
-                Map<String, Object> before = RunConfig.fromMap(existing.config()).identity();
-                if (!before.equals(cfg.identity())) {
-                    throw new IllegalArgumentException("run '" + id + "' already exists with a different config ("
-                            + difference(before, cfg.identity()) + "); choose another --run-id");
-                }
-                Checkpoint last = lastReadableCheckpoint(run);
-                if (last != null) {
-                    model = Transformer.fromTensors(modelConfig, last.params(), manager);
-                    optimiser.load(last.withPrefix(Checkpoint.OPTIM), model.parameters(), manager);
-                    start = last.step();
-                }
-                series = run.readMetrics();
-                series.truncateAfter(start - 1);
-                info = new RunInfo(id, existing.task(), existing.seed(), existing.created(), cfg.withRunId(null).toMap(),
-                        existing.provenance(), existing.summary()).withSummary(Map.of("status", "running"));
-                run.writeInfo(info);
-                if (start > 0) LOG.info("resuming run {} from step {}", id, start);
-            } else {
-                Map<String, Object> runProvenance = Provenance.of(TrainingRun.class, modelConfig);
-                runProvenance.putAll(provenance);
-                info = new RunInfo(id, task.name(), cfg.seed(), Instant.now(), cfg.withRunId(null).toMap(),
-                        runProvenance, Map.of("status", "running"));
-                run = archive.createRun(info);
-                series = new MetricSeries();
-            }
-            if (model == null) {
-                model = Transformer.initialise(modelConfig, cfg.seed(), manager);
-            }
-            optimiser.initState(model.parameters(), manager);
-            listener.onStart(info, start, cfg.steps());
-            try (CheckpointAnalyser analyser = new CheckpointAnalyser(run, task, modelConfig, split, analyses, start)) {
-                info = loop(cfg, run, info, model, optimiser, split, series, start, listener, analyser, manager);
+            RunSession session = RunSession.open(cfg, archive, task.name(), TrainingRun.class, modelConfig, provenance);
+            Transformer model = session.model(modelConfig, manager, optimiser);
+            listener.onStart(session.info, session.start, cfg.steps());
+            try (CheckpointAnalyser analyser = new CheckpointAnalyser(session.run, task, modelConfig, split, analyses,
+                    session.start)) {
+                loop(session, model, optimiser, split, listener, analyser, manager);
                 analyser.close(); // wait for the last checkpoints' analyses
-                report(analyser, info, listener);
+                report(analyser, session.info, listener);
             }
-            listener.onFinish(info);
-            return run;
+            listener.onFinish(session.info);
+            return session.run;
         }
     }
 
-    private static RunInfo loop(RunConfig cfg, RunArchive run, RunInfo info, Transformer model, AdamW optimiser,
-                                Examples.Split split, MetricSeries series, long start, TrainingListener listener,
-                                CheckpointAnalyser analyser, NDManager manager) {
+    private static void loop(RunSession session, Transformer model, AdamW optimiser, Examples.Split split,
+                             TrainingListener listener, CheckpointAnalyser analyser, NDManager manager) {
+        RunConfig cfg = session.cfg;
         int outVocab = model.config().dVocabOut();
         NDArray trainTokens = tokens(manager, split.train());
         NDArray trainOneHot = oneHot(manager, split.train().labels(), outVocab);
@@ -142,11 +100,9 @@ public final class TrainingRun {
         NDArray testTokens = tokens(manager, split.test());
         NDArray testOneHot = oneHot(manager, split.test().labels(), outVocab);
         NDArray testLabels = manager.create(split.test().labels());
-        Object grokStep = info.summary().get("grok_step");
-        long began = System.nanoTime();
-        long stepsDone = 0;
+        Object grokStep = session.info.summary().get("grok_step");
 
-        for (long step = start; step <= cfg.steps(); step++) {
+        for (long step = session.start; step <= cfg.steps(); step++) {
             boolean last = step == cfg.steps();
             boolean checkpoint = step % cfg.checkpointEvery() == 0 || last;
             boolean eval = checkpoint || step % cfg.evalEvery() == 0;
@@ -157,11 +113,7 @@ public final class TrainingRun {
                     train = crossEntropy64(logits, trainOneHot, trainLabels, !last);
                     if (!last) collector.backward(logits.mul(train.gradient()).sum());
                 }
-                if (!Double.isFinite(train.loss())) {
-                    run.writeInfo(info.withSummary(Map.of("status", "diverged", "diverged_step", step)));
-                    throw new IllegalStateException("training diverged at step " + step + " (train loss " + train.loss()
-                            + "); the last good checkpoint is kept");
-                }
+                session.failIfDiverged(step, train.loss());
                 listener.onStep(step, train.loss());
                 if (eval) {
                     LossAndAccuracy test = crossEntropy64(model.lastLogits(testTokens), testOneHot, testLabels, false);
@@ -172,37 +124,22 @@ public final class TrainingRun {
                     metrics.put("test_acc", test.accuracy());
                     metrics.put("sum_sq_weights", model.sumOfSquaredWeights());
                     metrics.put("lr", optimiser.currentLearningRate());
-                    series.append(step, metrics);
+                    session.series.append(step, metrics);
                     if (grokStep == null && test.loss() < GROK_TEST_LOSS) grokStep = step;
                     listener.onEval(step, metrics);
                     if (checkpoint) {
-                        Map<String, Tensor> tensors = new LinkedHashMap<>();
-                        model.toTensors().forEach((k, v) -> tensors.put(Checkpoint.PARAMS + k, v));
-                        optimiser.state(model.parameters()).forEach((k, v) -> tensors.put(Checkpoint.OPTIM + k, v));
-                        Checkpoint c = new Checkpoint(step, tensors, metrics);
-                        run.writeCheckpoint(c);
-                        run.writeMetrics(series);
-                        double secs = (System.nanoTime() - began) / 1e9;
-                        Map<String, Object> summary = new LinkedHashMap<>();
-                        summary.put("status", last ? "finished" : "running");
-                        summary.put("last_step", step);
-                        summary.put("steps", cfg.steps());
-                        if (stepsDone > 0) summary.put("ms_per_step", 1000 * secs / stepsDone);
-                        if (grokStep != null) summary.put("grok_step", grokStep);
-                        info = info.withSummary(summary);
-                        run.writeInfo(info);
-                        listener.onCheckpoint(info, c);
+                        Checkpoint c = session.writeCheckpoint(step, last, model, optimiser, metrics, Map.of(),
+                                grokStep == null ? Map.of() : Map.of("grok_step", grokStep), listener);
                         analyser.submit(c);
                     }
-                    report(analyser, info, listener);
+                    report(analyser, session.info, listener);
                 }
                 if (!last) {
                     optimiser.update(model.parameters());
-                    stepsDone++;
+                    session.stepDone();
                 }
             }
         }
-        return info;
     }
 
     /**
@@ -252,29 +189,5 @@ public final class TrainingRun {
         double[] v = new double[labels.length * classes];
         for (int i = 0; i < labels.length; i++) v[i * classes + labels[i]] = 1;
         return manager.create(v, new Shape(labels.length, classes));
-    }
-
-    /** The newest checkpoint that reads back; a damaged newest file falls back to the one before. */
-    private static Checkpoint lastReadableCheckpoint(RunArchive run) {
-        List<Long> steps = run.checkpointSteps();
-        for (int i = steps.size() - 1; i >= 0; i--) {
-            try {
-                return run.readCheckpoint(steps.get(i));
-            } catch (ArchiveException e) {
-                LOG.warn("skipping unreadable checkpoint: {}", e.getMessage());
-            }
-        }
-        return null;
-    }
-
-    private static String difference(Map<String, Object> a, Map<String, Object> b) {
-        StringBuilder s = new StringBuilder();
-        for (String k : a.keySet()) {
-            if (!String.valueOf(a.get(k)).equals(String.valueOf(b.get(k)))) {
-                if (s.length() > 0) s.append(", ");
-                s.append(k).append(": ").append(a.get(k)).append(" vs ").append(b.get(k));
-            }
-        }
-        return s.toString();
     }
 }

@@ -67,6 +67,92 @@ final class ReferenceForward {
         return logits;
     }
 
+    /**
+     * The general model (n layers, optional MLP, optional pre-LN LayerNorm) at every position, with the attention
+     * patterns written into {@code patternsOut[layer][head][query][key]}.
+     */
+    static double[][] allLogits(ModelConfig c, Map<String, Tensor> w, int[] tokens, double[][][][] patternsOut) {
+        int n = tokens.length, d = c.dModel(), h = c.nHeads(), dh = c.dHead();
+        double[][] resid = new double[n][d];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < d; k++) resid[i][k] = at(w.get("embed.W_E"), tokens[i], k) + at(w.get("pos_embed.W_pos"), i, k);
+        }
+        for (int l = 0; l < c.nLayers(); l++) {
+            String b = "blocks." + l + ".";
+            double[][] x = c.layerNorm() ? layerNorm(resid, w.get(b + "ln1.w"), w.get(b + "ln1.b")) : resid;
+            double[][] attnOut = new double[n][d];
+            patternsOut[l] = new double[h][n][n];
+            for (int head = 0; head < h; head++) {
+                double[][] q = project(x, w.get(b + "attn.W_Q"), head, d, dh);
+                double[][] k = project(x, w.get(b + "attn.W_K"), head, d, dh);
+                double[][] v = project(x, w.get(b + "attn.W_V"), head, d, dh);
+                for (int i = 0; i < n; i++) {
+                    double[] scores = new double[i + 1];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= i; j++) {
+                        double s = 0;
+                        for (int e = 0; e < dh; e++) s += q[i][e] * k[j][e];
+                        scores[j] = s / Math.sqrt(dh);
+                        max = Math.max(max, scores[j]);
+                    }
+                    double z = 0;
+                    for (int j = 0; j <= i; j++) z += scores[j] = Math.exp(scores[j] - max);
+                    double[] mixed = new double[dh];
+                    for (int j = 0; j <= i; j++) {
+                        patternsOut[l][head][i][j] = scores[j] / z;
+                        for (int e = 0; e < dh; e++) mixed[e] += scores[j] / z * v[j][e];
+                    }
+                    for (int o = 0; o < d; o++) {
+                        double s = 0;
+                        for (int e = 0; e < dh; e++) s += mixed[e] * at3(w.get(b + "attn.W_O"), head, e, o, dh, d);
+                        attnOut[i][o] += s;
+                    }
+                }
+            }
+            for (int i = 0; i < n; i++) for (int o = 0; o < d; o++) resid[i][o] += attnOut[i][o];
+            if (!c.attnOnly()) {
+                double[][] x2 = c.layerNorm() ? layerNorm(resid, w.get(b + "ln2.w"), w.get(b + "ln2.b")) : resid;
+                double[][] out = new double[n][d];
+                for (int i = 0; i < n; i++) {
+                    double[] hidden = new double[c.dMlp()];
+                    for (int j = 0; j < c.dMlp(); j++) {
+                        double s = w.get(b + "mlp.b_in").doubleAt(j);
+                        for (int k = 0; k < d; k++) s += x2[i][k] * at(w.get(b + "mlp.W_in"), k, j);
+                        hidden[j] = Math.max(0, s);
+                    }
+                    for (int k = 0; k < d; k++) {
+                        double s = w.get(b + "mlp.b_out").doubleAt(k);
+                        for (int j = 0; j < c.dMlp(); j++) s += hidden[j] * at(w.get(b + "mlp.W_out"), j, k);
+                        out[i][k] = s;
+                    }
+                }
+                for (int i = 0; i < n; i++) for (int k = 0; k < d; k++) resid[i][k] += out[i][k];
+            }
+        }
+        double[][] fin = c.layerNorm() ? layerNorm(resid, w.get("ln_final.w"), w.get("ln_final.b")) : resid;
+        double[][] logits = new double[n][c.dVocabOut()];
+        for (int i = 0; i < n; i++) {
+            for (int o = 0; o < c.dVocabOut(); o++) {
+                for (int k = 0; k < d; k++) logits[i][o] += fin[i][k] * at(w.get("unembed.W_U"), k, o);
+            }
+        }
+        return logits;
+    }
+
+    /** (x - mean) / sqrt(biased variance + 1e-5) * w + b, per position. */
+    private static double[][] layerNorm(double[][] x, Tensor gain, Tensor bias) {
+        double[][] out = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            int d = x[i].length;
+            double mean = 0, var = 0;
+            for (double v : x[i]) mean += v / d;
+            for (double v : x[i]) var += (v - mean) * (v - mean) / d;
+            out[i] = new double[d];
+            for (int k = 0; k < d; k++) out[i][k] = (x[i][k] - mean) / Math.sqrt(var + 1e-5) * gain.doubleAt(k) + bias.doubleAt(k);
+        }
+        return out;
+    }
+
     private static double[][] project(double[][] resid, Tensor weight, int head, int d, int dh) {
         double[][] out = new double[resid.length][dh];
         for (int i = 0; i < resid.length; i++) {

@@ -1,0 +1,162 @@
+package org.dynalens.plugin.train;
+
+import org.dynalens.archive.Archive;
+import org.dynalens.archive.ArchiveException;
+import org.dynalens.archive.Checkpoint;
+import org.dynalens.archive.MetricSeries;
+import org.dynalens.archive.RunArchive;
+import org.dynalens.archive.RunInfo;
+import org.dynalens.archive.Tensor;
+import org.dynalens.plugin.model.ModelConfig;
+import org.dynalens.plugin.model.Transformer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What every training loop shares with the archive: creating a run or reopening it to resume (same config or a
+ * clear refusal, newest readable checkpoint, metrics truncated to it), writing a checkpoint with its optimiser state,
+ * metrics and summary, and stopping cleanly on divergence. Used by {@link TrainingRun} (full-batch classification)
+ * and {@link SequenceTrainingRun} (next-token tasks).
+ */
+final class RunSession {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunSession.class);
+
+    final RunArchive run;
+    /** The newest readable checkpoint of a resumed run, or null for a fresh start. */
+    final Checkpoint resumeFrom;
+    final MetricSeries series;
+    final long start;
+    final RunConfig cfg;
+    RunInfo info;
+    private final long began = System.nanoTime();
+    private long stepsDone;
+
+    private RunSession(RunConfig cfg, RunArchive run, RunInfo info, Checkpoint resumeFrom, MetricSeries series) {
+        this.cfg = cfg;
+        this.run = run;
+        this.info = info;
+        this.resumeFrom = resumeFrom;
+        this.series = series;
+        this.start = resumeFrom == null ? 0 : resumeFrom.step();
+    }
+
+    /**
+     * Creates the run {@code cfg} describes, or reopens it when it exists with the same trajectory-defining config
+     * (anything else is refused with the differing settings named), removing files of writes a kill interrupted.
+     */
+    static RunSession open(RunConfig cfg, Archive archive, String taskName, Class<?> trainer, ModelConfig modelConfig,
+                           Map<String, Object> extraProvenance) {
+        String id = cfg.resolvedRunId();
+        if (archive.hasRun(id)) {
+            RunArchive run = archive.run(id);
+            run.removeInterruptedWrites();
+            RunInfo existing = run.info();
+            Map<String, Object> before = RunConfig.fromMap(existing.config()).identity();
+            if (!before.equals(cfg.identity())) {
+                throw new IllegalArgumentException("run '" + id + "' already exists with a different config ("
+                        + difference(before, cfg.identity()) + "); choose another --run-id");
+            }
+            Checkpoint last = lastReadableCheckpoint(run);
+            long start = last == null ? 0 : last.step();
+            MetricSeries series = run.readMetrics();
+            series.truncateAfter(start - 1);
+            RunInfo info = new RunInfo(id, existing.task(), existing.seed(), existing.created(),
+                    cfg.withRunId(null).toMap(), existing.provenance(), existing.summary())
+                    .withSummary(Map.of("status", "running"));
+            run.writeInfo(info);
+            if (start > 0) LOG.info("resuming run {} from step {}", id, start);
+            return new RunSession(cfg, run, info, last, series);
+        }
+        Map<String, Object> provenance = Provenance.of(trainer, modelConfig);
+        provenance.putAll(extraProvenance); // e.g. Tribuo's provenance; same keys win
+        RunInfo info = new RunInfo(id, taskName, cfg.seed(), Instant.now(), cfg.withRunId(null).toMap(),
+                provenance, Map.of("status", "running"));
+        return new RunSession(cfg, archive.createRun(info), info, null, new MetricSeries());
+    }
+
+    /** The model to train: restored from the resume checkpoint, else freshly initialised from the seed. */
+    Transformer model(ModelConfig modelConfig, ai.djl.ndarray.NDManager manager, AdamW optimiser) {
+        Transformer model;
+        if (resumeFrom != null) {
+            model = Transformer.fromTensors(modelConfig, resumeFrom.params(), manager);
+            optimiser.load(resumeFrom.withPrefix(Checkpoint.OPTIM), model.parameters(), manager);
+        } else {
+            model = Transformer.initialise(modelConfig, cfg.seed(), manager);
+        }
+        optimiser.initState(model.parameters(), manager);
+        return model;
+    }
+
+    /** A non-finite loss ends the run with status {@code diverged}; the last good checkpoint is kept. */
+    void failIfDiverged(long step, double loss) {
+        if (!Double.isFinite(loss)) {
+            run.writeInfo(info.withSummary(Map.of("status", "diverged", "diverged_step", step)));
+            throw new IllegalStateException("training diverged at step " + step + " (train loss " + loss
+                    + "); the last good checkpoint is kept");
+        }
+    }
+
+    /** Counts an applied optimiser update (for {@code ms_per_step}). */
+    void stepDone() {
+        stepsDone++;
+    }
+
+    /**
+     * Writes the checkpoint of {@code step} (weights, optimiser state, {@code analysis} tensors under
+     * {@code analysis/}, the metrics) and the metric series, then the summary: status, last step, steps, ms per step
+     * plus {@code extraSummary}; tells the listener and returns the checkpoint.
+     */
+    Checkpoint writeCheckpoint(long step, boolean last, Transformer model, AdamW optimiser, Map<String, Double> metrics,
+                         Map<String, Tensor> analysis, Map<String, Object> extraSummary, TrainingListener listener) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        model.toTensors().forEach((k, v) -> tensors.put(Checkpoint.PARAMS + k, v));
+        optimiser.state(model.parameters()).forEach((k, v) -> tensors.put(Checkpoint.OPTIM + k, v));
+        analysis.forEach((k, v) -> tensors.put(Checkpoint.ANALYSIS + k, v));
+        Checkpoint c = new Checkpoint(step, tensors, metrics);
+        run.writeCheckpoint(c);
+        run.writeMetrics(series);
+        double secs = (System.nanoTime() - began) / 1e9;
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("status", last ? "finished" : "running");
+        summary.put("last_step", step);
+        summary.put("steps", cfg.steps());
+        if (stepsDone > 0) summary.put("ms_per_step", 1000 * secs / stepsDone);
+        summary.putAll(extraSummary);
+        info = info.withSummary(summary);
+        run.writeInfo(info);
+        listener.onCheckpoint(info, c);
+        return c;
+    }
+
+    /** The newest checkpoint that reads back; a damaged newest file falls back to the one before. */
+    static Checkpoint lastReadableCheckpoint(RunArchive run) {
+        List<Long> steps = run.checkpointSteps();
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            try {
+                return run.readCheckpoint(steps.get(i));
+            } catch (ArchiveException e) {
+                LOG.warn("skipping unreadable checkpoint: {}", e.getMessage());
+            }
+        }
+        return null;
+    }
+
+    private static String difference(Map<String, Object> a, Map<String, Object> b) {
+        StringBuilder s = new StringBuilder();
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>(a.keySet());
+        keys.addAll(b.keySet());
+        for (String k : keys) {
+            if (!String.valueOf(a.get(k)).equals(String.valueOf(b.get(k)))) {
+                if (s.length() > 0) s.append(", ");
+                s.append(k).append(": ").append(a.get(k)).append(" vs ").append(b.get(k));
+            }
+        }
+        return s.toString();
+    }
+}

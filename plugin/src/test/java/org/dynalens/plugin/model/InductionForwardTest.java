@@ -1,0 +1,96 @@
+package org.dynalens.plugin.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.dynalens.archive.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The general n-layer forward pass (logits at every position, causal) against a plain-Java transcription. */
+class InductionForwardTest {
+
+    private static final int[][] INPUTS = {{0, 1, 2, 3, 0, 1}, {5, 5, 4, 2, 1, 0}, {3, 1, 4, 1, 5, 2}};
+
+    @Test
+    void twoLayerAttentionOnlyMatchesTheReference() {
+        check(new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, true, false));
+    }
+
+    @Test
+    void twoLayerWithMlpAndLayerNormMatchesTheReference() {
+        check(new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, false, true));
+    }
+
+    @Test
+    void shorterSequencesThanNCtxUseTheFirstPositions() {
+        ModelConfig cfg = new ModelConfig(2, 16, 2, 8, 32, 7, 7, 8, true, false);
+        check(cfg);
+    }
+
+    private static void check(ModelConfig cfg) {
+        try (NDManager m = Djl.newManager(); Transformer t = Transformer.initialise(cfg, 7, m)) {
+            Map<String, Tensor> w = t.toTensors();
+            int n = INPUTS[0].length;
+            long[] flat = new long[INPUTS.length * n];
+            for (int i = 0; i < INPUTS.length; i++) for (int j = 0; j < n; j++) flat[i * n + j] = INPUTS[i][j];
+            NDArray tokens = m.create(flat, new Shape(INPUTS.length, n));
+            float[] logits = t.logits(tokens).toFloatArray();
+            List<NDArray> patterns = t.attentionPatterns(tokens);
+            assertEquals(cfg.nLayers(), patterns.size());
+            for (int i = 0; i < INPUTS.length; i++) {
+                double[][][][] refPatterns = new double[cfg.nLayers()][][][];
+                double[][] ref = ReferenceForward.allLogits(cfg, w, INPUTS[i], refPatterns);
+                for (int pos = 0; pos < n; pos++) {
+                    for (int c = 0; c < cfg.dVocabOut(); c++) {
+                        assertEquals(ref[pos][c], logits[(i * n + pos) * cfg.dVocabOut() + c], 1e-4,
+                                "input " + i + " position " + pos + " logit " + c);
+                    }
+                }
+                for (int l = 0; l < cfg.nLayers(); l++) {
+                    float[] a = patterns.get(l).toFloatArray(); // [batch, head, q, k]
+                    for (int h = 0; h < cfg.nHeads(); h++) {
+                        for (int q = 0; q < n; q++) {
+                            for (int k = 0; k < n; k++) {
+                                double got = a[((i * cfg.nHeads() + h) * n + q) * n + k];
+                                assertEquals(refPatterns[l][h][q][k], got, 1e-5, "pattern L" + l + "H" + h);
+                                if (k > q) assertEquals(0.0, got, "causal: query " + q + " never sees key " + k);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The fast grokking path and the general path compute the same last-position logits. */
+    @Test
+    void lastLogitsOfTheGrokkingModelEqualTheGeneralPathAtTheLastPosition() {
+        ModelConfig cfg = new ModelConfig(1, 16, 2, 8, 32, 8, 7, 3);
+        try (NDManager m = Djl.newManager(); Transformer t = Transformer.initialise(cfg, 42, m)) {
+            NDArray tokens = m.create(new long[] {0, 1, 7, 5, 3, 7}, new Shape(2, 3));
+            float[] fast = t.lastLogits(tokens).toFloatArray();
+            float[] all = t.logits(tokens).toFloatArray();
+            for (int b = 0; b < 2; b++) {
+                for (int c = 0; c < 7; c++) assertEquals(all[(b * 3 + 2) * 7 + c], fast[b * 7 + c], 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void optionalBlocksChangeTheParameterNamesAndCount() {
+        ModelConfig attnOnly = new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, true, false);
+        ModelConfig withLn = new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, false, true);
+        try (NDManager m = Djl.newManager(); Transformer a = Transformer.initialise(attnOnly, 0, m);
+             Transformer b = Transformer.initialise(withLn, 0, m)) {
+            assertFalse(a.parameters().containsKey("blocks.0.mlp.W_in"));
+            assertTrue(b.parameters().keySet().containsAll(List.of("blocks.1.ln1.w", "blocks.1.ln2.b", "ln_final.w")));
+            assertEquals(attnOnly.parameterCount(), a.parameters().values().stream().mapToLong(x -> x.getShape().size()).sum());
+            assertEquals(withLn.parameterCount(), b.parameters().values().stream().mapToLong(x -> x.getShape().size()).sum());
+        }
+    }
+}
