@@ -3,6 +3,7 @@ package org.dynalens.server;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import org.dynalens.archive.Tensor;
 import org.dynalens.plugin.model.Djl;
 import org.dynalens.plugin.model.ModelConfig;
@@ -67,6 +68,22 @@ final class LogitProbe {
             return out;
         }
         try (NDManager manager = Djl.newManager()) {
+            // PyTorch's grad mode is per thread and only the thread that started the engine has it off: on this
+            // worker thread switch it off explicitly, so inference builds no autograd graph
+            boolean gradMode = JniUtils.isGradMode();
+            JniUtils.setGradMode(false);
+            try {
+                probe(out, task, modelA, paramsA, modelB, paramsB, inputs, manager);
+            } finally {
+                JniUtils.setGradMode(gradMode);
+            }
+        }
+        return out;
+    }
+
+    private static void probe(Map<String, Object> out, Task task, ModelConfig modelA, Map<String, Tensor> paramsA,
+                              ModelConfig modelB, Map<String, Tensor> paramsB, Examples inputs, NDManager manager) {
+        try {
             long[] t = new long[inputs.tokens().length];
             for (int i = 0; i < t.length; i++) t[i] = inputs.tokens()[i];
             NDArray tokens = manager.create(t, new Shape(inputs.size(), inputs.contextLength()));
@@ -80,7 +97,6 @@ final class LogitProbe {
             out.put("logits", null);
             out.put("note", "cannot load the checkpoint into the model: " + e.getMessage());
         }
-        return out;
     }
 
     private static float[] logits(ModelConfig cfg, Map<String, Tensor> params, NDArray tokens, NDManager manager) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.dynalens.archive.Archive;
 import org.dynalens.archive.RunInfo;
+import org.dynalens.plugin.train.RunConfig;
 import org.dynalens.plugin.train.TrainingListener;
 import org.dynalens.plugin.train.TrainingRun;
 import org.junit.jupiter.api.AfterAll;
@@ -24,7 +25,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -151,34 +151,41 @@ class RunEventsApiTest {
         }
     }
 
-    /** A run trained in this JVM while a client listens: one event per checkpoint, in order. */
+    /**
+     * A run trained in this JVM while a client listens: one event per checkpoint, in order. Training stays on the
+     * test's thread (PyTorch's grad mode is per thread, and TrainingRun relies on the engine having been started
+     * on its own thread); the client listens on another.
+     */
     @Test
     void followsARunTrainingInThisJvm(@TempDir Path other) throws Exception {
         Archive archive = Archive.open(other);
+        RunConfig cfg = TrainedRuns.config(Map.of("seed", 5, "steps", 30));
+        String id = cfg.resolvedRunId();
         try (DynalensServer server = TestServer.over(archive, null, TestServer.randomPort())) {
-            CountDownLatch started = new CountDownLatch(1);
-            CompletableFuture<Void> training = CompletableFuture.runAsync(() -> TrainingRun.train(
-                    TrainedRuns.config(Map.of("seed", 5, "steps", 30)), archive, new TrainingListener() {
-                        @Override
-                        public void onStart(RunInfo info, long startStep, long totalSteps) {
-                            started.countDown();
+            CompletableFuture<List<Long>> received = new CompletableFuture<>();
+            TrainingRun.train(cfg, archive, new TrainingListener() {
+                @Override
+                public void onStart(RunInfo info, long startStep, long totalSteps) {
+                    // the run exists now: listen from its first checkpoint on, on another thread
+                    CompletableFuture.runAsync(() -> {
+                        try (EventStream events = new EventStream("http://127.0.0.1:" + server.port() + "/api/runs/"
+                                + id + "/events?after=-1")) {
+                            assertEquals("hello", events.next(30).type());
+                            List<Long> steps = new ArrayList<>();
+                            while (steps.size() < 4) {
+                                Event e = events.next(120);
+                                assertEquals("checkpoint", e.type());
+                                assertTrue(e.data().get("metrics").has("train_loss"), e.data().toString());
+                                steps.add(e.data().get("step").asLong());
+                            }
+                            received.complete(steps);
+                        } catch (Throwable t) {
+                            received.completeExceptionally(t);
                         }
-                    }));
-            assertTrue(started.await(60, TimeUnit.SECONDS), "training started");
-            String id = archive.runIds().get(0);
-            List<Long> steps = new ArrayList<>();
-            try (EventStream events = new EventStream("http://127.0.0.1:" + server.port() + "/api/runs/" + id
-                    + "/events?after=-1")) {
-                assertEquals("hello", events.next(10).type());
-                while (steps.size() < 4) {
-                    Event e = events.next(60);
-                    assertEquals("checkpoint", e.type());
-                    assertTrue(e.data().get("metrics").has("train_loss"), e.data().toString());
-                    steps.add(e.data().get("step").asLong());
+                    });
                 }
-            }
-            training.get(60, TimeUnit.SECONDS);
-            assertEquals(List.of(0L, 10L, 20L, 30L), steps);
+            });
+            assertEquals(List.of(0L, 10L, 20L, 30L), received.get(120, TimeUnit.SECONDS));
             assertTrue(Files.isDirectory(archive.run(id).dir()));
         }
     }
