@@ -31,7 +31,10 @@ const run = (id) => `api/runs/${encodeURIComponent(id)}`;
 export const api = {
   search: (q, sort, page, size) => getJson('api/runs', { q, sort, page, size }),
   run: (id) => getJson(run(id)),
-  metrics: (id, names) => getJson(`${run(id)}/metrics`, { names: names?.join(',') }),
+  metrics: (id, names, maxPoints) => getJson(`${run(id)}/metrics`, { names: names?.join(','), max_points: maxPoints }),
   checkpoints: (id) => getJson(`${run(id)}/checkpoints`),
+  analyses: (id, step) => getJson(`${run(id)}/checkpoints/${step}/analysis`),
+  diff: (a, b) => getJson('api/diff', { a, b }),
+  eventsUrl: (id) => `${run(id)}/events`,
   paramsUrl: (id, step) => `${run(id)}/checkpoints/${step}/params`,
 };

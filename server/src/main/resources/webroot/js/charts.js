@@ -63,3 +63,65 @@ export class SeriesChart {
     };
   }
 }
+
+/** A bar chart of values against 1-based indices (e.g. Fourier norms per frequency); highlighted bars in red. */
+export class BarChart {
+  constructor(container, { xLabel = 'k', height = 220 } = {}) {
+    this.container = container;
+    this.xLabel = xLabel;
+    this.height = height;
+    this.plot = null;
+    new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height })).observe(container);
+  }
+
+  width() {
+    return Math.max(300, this.container.clientWidth);
+  }
+
+  update(values, label, highlight = new Set()) {
+    const xs = values.map((_, i) => i + 1);
+    const base = values.map((v, i) => (highlight.has(i + 1) ? null : v));
+    const hot = values.map((v, i) => (highlight.has(i + 1) ? v : null));
+    this.plot?.destroy();
+    const bars = uPlot.paths.bars({ size: [0.7, 40] });
+    this.plot = new uPlot({
+      width: this.width(),
+      height: this.height,
+      scales: { x: { time: false, range: [0.5, values.length + 0.5] }, y: { range: (u, min, max) => [0, max * 1.05 || 1] } },
+      axes: [{ label: this.xLabel }, {}],
+      series: [{ label: this.xLabel },
+        { label, fill: COLORS[0] + 'aa', stroke: COLORS[0], paths: bars, points: { show: false } },
+        { label: 'key', fill: COLORS[1] + 'cc', stroke: COLORS[1], paths: bars, points: { show: false } }],
+      legend: { live: true },
+    }, [xs, base, hot], this.container);
+  }
+
+  clear() {
+    this.plot?.destroy();
+    this.plot = null;
+  }
+}
+
+/** A small heatmap of a matrix on a canvas (e.g. head similarity), values in [-1, 1], labelled cells. */
+export function heatmap(canvas, matrix, { cell = 48, rowLabel = 'a', colLabel = 'b' } = {}) {
+  const n = matrix.length;
+  const m = n ? matrix[0].length : 0;
+  const pad = 28;
+  canvas.width = pad + m * cell;
+  canvas.height = pad + n * cell;
+  const g = canvas.getContext('2d');
+  g.font = '12px system-ui, sans-serif';
+  g.fillStyle = '#374151';
+  for (let j = 0; j < m; j++) g.fillText(`${colLabel}${j}`, pad + j * cell + cell / 3, 16);
+  for (let i = 0; i < n; i++) g.fillText(`${rowLabel}${i}`, 2, pad + i * cell + cell / 2 + 4);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      const v = matrix[i][j] ?? 0;
+      const t = Math.max(-1, Math.min(1, v));
+      g.fillStyle = t >= 0 ? `rgba(37, 99, 235, ${t})` : `rgba(220, 38, 38, ${-t})`;
+      g.fillRect(pad + j * cell, pad + i * cell, cell - 2, cell - 2);
+      g.fillStyle = Math.abs(t) > 0.5 ? '#fff' : '#111827';
+      g.fillText(v === null ? '–' : v.toFixed(2), pad + j * cell + 8, pad + i * cell + cell / 2 + 4);
+    }
+  }
+}

@@ -1,51 +1,67 @@
-// Run page: config, summary, loss and accuracy charts, checkpoints. While the run trains (summary.status
-// "running") the page polls for fresh data.
+// Run page: config, summary, loss and accuracy charts, checkpoints, and a checkpoint slider showing the selected
+// checkpoint's metrics and the Fourier norms of W_E (when the checkpoint has that analysis). New checkpoints arrive
+// as server-sent events (api/runs/ID/events) while the run trains; the page then reloads its series.
 import { api } from './api.js';
-import { SeriesChart } from './charts.js';
+import { SeriesChart, BarChart } from './charts.js';
 import { el, fill, fmt, flatten, showError, hideError } from './dom.js';
 
-const POLL_MS = 5000;
 const LOSSES = ['train_loss', 'test_loss'];
 const ACCURACIES = ['train_acc', 'test_acc'];
+const MAX_POINTS = 2000; // the server thins longer series, keeping each bucket's extremes
 
 const id = new URLSearchParams(location.search).get('id');
 const errorBox = document.getElementById('error');
 const lossChart = new SeriesChart(document.getElementById('loss-chart'), { log: true });
 const accChart = new SeriesChart(document.getElementById('acc-chart'), { yRange: [0, 1] });
-let shownSteps = null; // checkpoint steps currently in the table; reloaded only when they change
+const fourierChart = new BarChart(document.getElementById('fourier-chart'), { xLabel: 'frequency k' });
+const slider = document.getElementById('checkpoint-slider');
+let checkpoints = []; // rows of api.checkpoints, ascending by step
+let info = null;
+let live = false;
+let reloadTimer = null;
 
-async function refresh() {
-  let run;
+async function load() {
   try {
-    const [info, metrics] = await Promise.all([api.run(id), api.metrics(id)]);
-    run = info;
+    const [run, metrics, rows] = await Promise.all([api.run(id), api.metrics(id, null, MAX_POINTS), api.checkpoints(id)]);
+    info = run;
     hideError(errorBox);
-    renderRun(info);
+    renderRun(run);
     renderCharts(metrics);
-    const steps = info.checkpoints.join();
-    if (steps !== shownSteps) {
-      renderCheckpoints(await api.checkpoints(id));
-      shownSteps = steps;
-    }
+    renderCheckpoints(rows);
   } catch (err) {
     showError(errorBox, err);
   }
-  // keep polling while training, and retry after a transient error
-  if (!run || run.summary?.status === 'running') setTimeout(refresh, POLL_MS);
 }
 
-function renderRun(info) {
-  document.title = `dynalens · ${info.id}`;
-  const status = info.summary?.status;
-  fill(document.getElementById('run-title'), info.id, ' ',
+/** Several checkpoints can land at once: one reload for all of them. */
+function scheduleReload() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(load, 200);
+}
+
+function listen() {
+  const events = new EventSource(api.eventsUrl(id));
+  events.addEventListener('hello', () => { live = true; if (info) renderRun(info); });
+  events.addEventListener('checkpoint', scheduleReload);
+  events.addEventListener('gone', () => {
+    events.close();
+    showError(errorBox, { body: { error: 'run deleted', detail: `run ${id} no longer exists` } });
+  });
+  events.onerror = () => { live = false; if (info) renderRun(info); }; // EventSource reconnects by itself
+}
+
+function renderRun(run) {
+  document.title = `dynalens · ${run.id}`;
+  const status = run.summary?.status;
+  fill(document.getElementById('run-title'), run.id, ' ',
     status ? el('span', { class: `badge status-${status}` }, status) : null);
   fill(document.getElementById('run-meta'),
-    `task ${info.task} · seed ${info.seed} · created ${new Date(info.created).toLocaleString()} · `,
-    `${info.checkpoints.length} checkpoints`,
-    status === 'running' ? ` · refreshing every ${POLL_MS / 1000} s` : '');
-  renderKeyValues(document.getElementById('summary'), info.summary);
-  renderKeyValues(document.getElementById('config'), info.config);
-  document.getElementById('provenance').textContent = JSON.stringify(info.provenance, null, 2);
+    `task ${run.task} · seed ${run.seed} · created ${new Date(run.created).toLocaleString()} · `,
+    `${run.checkpoints.length} checkpoints`,
+    live ? el('span', { class: 'live' }, ' · live') : '');
+  renderKeyValues(document.getElementById('summary'), run.summary);
+  renderKeyValues(document.getElementById('config'), run.config);
+  document.getElementById('provenance').textContent = JSON.stringify(run.provenance, null, 2);
 }
 
 function renderKeyValues(table, obj) {
@@ -73,6 +89,8 @@ function renderCharts({ steps, series }) {
 }
 
 function renderCheckpoints(rows) {
+  const atEnd = checkpoints.length === 0 || Number(slider.value) === checkpoints.length - 1;
+  checkpoints = rows;
   const table = document.getElementById('checkpoints');
   const metricNames = [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].sort();
   document.getElementById('checkpoint-count').textContent = `(${rows.length})`;
@@ -84,10 +102,47 @@ function renderCheckpoints(rows) {
       ? el('td', { colspan: metricNames.length, class: 'error-cell' }, r.error)
       : metricNames.map((m) => el('td', { class: 'num' }, fmt(r.metrics[m]))),
     el('td', {}, r.error ? '' : el('a', { href: api.paramsUrl(id, r.step) }, 'list')))));
+  slider.max = Math.max(0, rows.length - 1);
+  slider.disabled = rows.length === 0;
+  if (atEnd) slider.value = slider.max; // follow the newest checkpoint unless the user moved away
+  showCheckpoint();
 }
 
+let shownStep = null;
+
+async function showCheckpoint() {
+  const row = checkpoints[Number(slider.value)];
+  if (!row) return;
+  document.getElementById('slider-step').textContent = `step ${row.step} (${Number(slider.value) + 1} of ${checkpoints.length})`;
+  renderKeyValues(document.getElementById('slider-metrics'), row.error ? { error: row.error } : row.metrics);
+  const last = checkpoints[checkpoints.length - 1].step;
+  document.getElementById('compare-link').href =
+    `diff.html?a=${encodeURIComponent(`${id}@${row.step}`)}&b=${encodeURIComponent(`${id}@${last}`)}`;
+  if (shownStep === row.step) return;
+  shownStep = row.step;
+  const box = document.getElementById('fourier-chart');
+  try {
+    const { analyses } = await api.analyses(id, row.step);
+    if (shownStep !== row.step) return; // the slider moved on meanwhile
+    const fourier = analyses.find((a) => /fourier/i.test(a.name) && a.shape.length === 1 && a.data);
+    const keys = analyses.find((a) => a.name === 'key_freqs' && a.data);
+    if (!fourier) {
+      fourierChart.clear();
+      fill(box, el('p', { class: 'muted' }, 'No Fourier analysis stored with this checkpoint.'));
+      return;
+    }
+    fill(box);
+    fourierChart.update(fourier.data, fourier.name, new Set(keys ? keys.data : []));
+  } catch (err) {
+    fourierChart.clear();
+    fill(box, el('p', { class: 'muted' }, `analyses unavailable: ${err.message}`));
+  }
+}
+
+slider.addEventListener('input', showCheckpoint);
+
 if (id) {
-  refresh();
+  load().then(listen);
 } else {
   showError(errorBox, { body: { error: 'no run', detail: 'open this page as run.html?id=RUN' } });
 }

@@ -11,7 +11,7 @@ final class ServerOptionsMixin {
     String host;
     @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
-    @Option(names = "--token", description = "Bearer token for mutating requests (default: none, mutations disabled).")
+    @Option(names = "--token", description = "Bearer token for changing requests (serve: a random one, printed at start-up; demo: none, changes disabled).")
     String token;
 
     ServerOptions options() {

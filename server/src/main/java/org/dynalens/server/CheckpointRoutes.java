@@ -34,6 +34,39 @@ final class CheckpointRoutes {
         router.get("/api/runs/:id/checkpoints").handler(OffEventLoop.json(vertx, this::checkpoints));
         router.get("/api/runs/:id/checkpoints/:step/params").handler(OffEventLoop.json(vertx, this::params));
         router.get("/api/runs/:id/checkpoints/:step/params/:name").handler(OffEventLoop.json(vertx, this::param));
+        router.get("/api/runs/:id/checkpoints/:step/analysis").handler(OffEventLoop.json(vertx, this::analyses));
+    }
+
+    /** Analyses above this many values are listed without their data (ask for them as tensors instead). */
+    static final int MAX_ANALYSIS_VALUES = 100_000;
+
+    /**
+     * The analyses stored with a checkpoint ({@code analysis/...}, e.g. key_freqs or Fourier norms of W_E), with
+     * their values; an empty list when the checkpoint has none (analyses are optional).
+     */
+    private Object analyses(RoutingContext ctx) {
+        RunArchive run = RequestParams.run(archive, ctx);
+        long step = RequestParams.step(ctx);
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (TensorInfo t : run.listTensors(step)) {
+            if (!t.path().startsWith(Checkpoint.ANALYSIS)) continue;
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", t.path().substring(Checkpoint.ANALYSIS.length()));
+            row.put("shape", t.shape());
+            row.put("dtype", t.dtype());
+            long size = Tensor.size(t.shape());
+            if (size <= MAX_ANALYSIS_VALUES) {
+                row.put("data", run.readTensor(step, t.path()).data());
+            } else {
+                row.put("data", null);
+                row.put("note", "too large to inline (" + size + " values)");
+            }
+            out.add(row);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("step", step);
+        body.put("analyses", out);
+        return body;
     }
 
     /** Every checkpoint with its metrics; one corrupt file is reported in its row, not as a failed response. */

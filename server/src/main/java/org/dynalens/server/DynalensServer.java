@@ -1,13 +1,18 @@
 package org.dynalens.server;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.dynalens.archive.Archive;
 import org.dynalens.indexer.RunIndex;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -31,6 +36,9 @@ public final class DynalensServer implements AutoCloseable {
     /** Request bodies are small JSON documents (run configs); anything bigger is refused with 413. */
     static final long MAX_BODY_BYTES = 1024 * 1024;
     private static final long START_TIMEOUT_S = 30;
+    /** The hand-written OpenAPI 3.0 description of every API endpoint (src/main/resources/openapi.yaml). */
+    static final String OPENAPI_PATH = "/openapi.yaml";
+    private static final Buffer OPENAPI_DOCUMENT = resource("openapi.yaml");
     private static final long STOP_GRACE_S = 10;
 
     private final Archive archive;
@@ -38,6 +46,7 @@ public final class DynalensServer implements AutoCloseable {
     private final ServerOptions options;
     private Vertx vertx;
     private HttpServer http;
+    private Router router;
 
     /**
      * @param index the run index for search; null serves everything except search, which answers 503 (e.g. while
@@ -63,8 +72,13 @@ public final class DynalensServer implements AutoCloseable {
         if (http != null) throw new IllegalStateException("server already started on port " + http.actualPort());
         vertx = Vertx.vertx();
         try {
-            http = await(vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
-                    .requestHandler(router(vertx))
+            // HTTP/1.1 only: browsers never use clear-text HTTP/2 (h2c), and with the JDK client's h2c upgrade a
+            // 16 KB response (openapi.yaml) intermittently never completed in tests; clients that ask for an upgrade
+            // simply stay on HTTP/1.1
+            HttpServerOptions httpOptions = new HttpServerOptions().setCompressionSupported(true)
+                    .setHttp2ClearTextEnabled(false);
+            http = await(vertx.createHttpServer(httpOptions)
+                    .requestHandler(router = router(vertx))
                     .listen(options.port(), options.host())
                     .toCompletionStage().toCompletableFuture(), START_TIMEOUT_S);
             return http.actualPort();
@@ -103,7 +117,24 @@ public final class DynalensServer implements AutoCloseable {
             }
             http = null;
             vertx = null;
+            router = null;
         }
+    }
+
+    /**
+     * The API routes of the running server as {@code "METHOD /path/{param}"} (OpenAPI's path syntax), e.g.
+     * {@code "GET /api/runs/{id}"}: what {@code openapi.yaml} must document.
+     */
+    synchronized List<String> apiRoutes() {
+        if (router == null) throw new IllegalStateException("server not started");
+        List<String> out = new ArrayList<>();
+        for (Route r : router.getRoutes()) {
+            String path = r.getPath();
+            if (path == null || r.methods() == null || r.methods().isEmpty()) continue; // guards, body handler, fallbacks
+            if (!path.startsWith("/api/") && !path.equals(OPENAPI_PATH)) continue;
+            for (HttpMethod m : r.methods()) out.add(m.name() + " " + path.replaceAll(":([A-Za-z_]+)", "{$1}"));
+        }
+        return out;
     }
 
     @Override
@@ -119,14 +150,28 @@ public final class DynalensServer implements AutoCloseable {
         new RunSearchRoutes(index).mount(vertx, router);
         new RunRoutes(archive).mount(vertx, router);
         new CheckpointRoutes(archive).mount(vertx, router);
+        new RunEventRoutes(archive).mount(vertx, router);
+        new RunMutationRoutes(archive, index).mount(vertx, router);
+        new DiffRoutes(archive).mount(vertx, router);
         router.route("/api/*").handler(ctx -> ctx.fail(ApiError.notFound("unknown endpoint",
                 ctx.request().method() + " " + ctx.request().path() + " is not part of the API")));
+        router.get(OPENAPI_PATH).handler(ctx -> ctx.response().putHeader("content-type", "application/yaml; charset=utf-8")
+                .putHeader("cache-control", "no-cache").end(OPENAPI_DOCUMENT));
         StaticUi.mount(router);
         ApiFailureHandler failures = new ApiFailureHandler(archive.root());
         router.route().failureHandler(failures);
         // failures before any route matched (e.g. an undecodable path) skip the failure handler: still answer JSON
         for (int status : new int[] {400, 404, 405, 413, 500}) router.errorHandler(status, ctx -> failures.handleUnrouted(ctx, status));
         return router;
+    }
+
+    private static Buffer resource(String name) {
+        try (java.io.InputStream in = DynalensServer.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException(name + " is missing from the classpath");
+            return Buffer.buffer(in.readAllBytes());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static <T> T await(java.util.concurrent.CompletableFuture<T> future, long timeoutSeconds) {

@@ -55,6 +55,15 @@ final class RequestParams {
         return value;
     }
 
+    /** An optional boolean query parameter: true/false (absent is false); 400 for anything else. */
+    static boolean booleanParam(RoutingContext ctx, String name) {
+        String raw = first(ctx, name);
+        if (raw == null || raw.isBlank() || raw.trim().equalsIgnoreCase("false")) return false;
+        if (raw.trim().equalsIgnoreCase("true")) return true;
+        throw ApiError.badRequest("bad parameter", name + " must be true or false, got '"
+                + (raw.length() > 40 ? raw.substring(0, 40) + "..." : raw) + "'");
+    }
+
     /** The first value of a query parameter, or null. */
     static String first(RoutingContext ctx, String name) {
         List<String> values = ctx.queryParam(name);

@@ -12,8 +12,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code GET /api/runs/{id}} and {@code GET /api/runs/{id}/metrics?names=}: straight from the archive. */
+/**
+ * {@code GET /api/runs/{id}} and {@code GET /api/runs/{id}/metrics?names=&max_points=}: straight from the archive.
+ */
 final class RunRoutes {
+
+    /** Upper bound of max_points: more than any chart can show, small enough to keep responses bounded. */
+    static final int MAX_POINTS_LIMIT = 100_000;
 
     private final Archive archive;
 
@@ -46,6 +51,7 @@ final class RunRoutes {
         MetricSeries series = run.readMetrics();
         List<String> available = series.names();
         List<String> names = RequestParams.list(ctx, "names");
+        int maxPoints = RequestParams.intParam(ctx, "max_points", 0, MetricDownsampler.MIN_POINTS, MAX_POINTS_LIMIT);
         if (names.isEmpty()) names = available;
         for (String name : names) {
             if (!available.contains(name)) {
@@ -55,8 +61,18 @@ final class RunRoutes {
         }
         Map<String, double[]> columns = new LinkedHashMap<>();
         for (String name : names) columns.put(name, series.values(name));
+        long[] steps = series.steps();
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("steps", series.steps());
+        body.put("total_points", steps.length);
+        if (maxPoints > 0 && steps.length > maxPoints) {
+            int[] rows = MetricDownsampler.keep(steps.length, columns, maxPoints);
+            steps = MetricDownsampler.select(steps, rows);
+            columns.replaceAll((name, values) -> MetricDownsampler.select(values, rows));
+            body.put("downsampled", true);
+        } else {
+            body.put("downsampled", false);
+        }
+        body.put("steps", steps);
         body.put("series", columns);
         return body;
     }

@@ -73,6 +73,19 @@ final class Http {
         return send(b);
     }
 
+    /** Any method with an optional body, content type and bearer token (null leaves each out). */
+    Response request(String method, String path, String body, String contentType, String bearer) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) b.header("content-type", contentType);
+        if (bearer != null) b.header("authorization", "Bearer " + bearer);
+        return send(b);
+    }
+
+    String base() {
+        return base;
+    }
+
     private Response send(HttpRequest.Builder request) {
         try {
             HttpResponse<String> r = client.send(request.timeout(Duration.ofSeconds(30)).build(),

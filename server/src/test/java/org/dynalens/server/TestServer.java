@@ -36,6 +36,21 @@ final class TestServer implements AutoCloseable {
         return new TestServer(archive, index, ServerOptions.defaults().withPort(0));
     }
 
+    /** Like {@link #withIndex(Path)}, with other options (e.g. a token). */
+    static TestServer withIndex(Path dir, ServerOptions options) throws IOException {
+        Archive archive = TestArchive.create(dir);
+        RunIndex index = RunIndex.open(archive.indexDir());
+        index.reindex(archive);
+        return new TestServer(archive, index, options);
+    }
+
+    /** A server over an archive and index the caller built (e.g. {@link TrainedRuns}); closing it keeps them. */
+    static DynalensServer over(Archive archive, RunIndex index, ServerOptions options) {
+        DynalensServer server = new DynalensServer(archive, index, options);
+        server.start();
+        return server;
+    }
+
     static ServerOptions randomPort() {
         return ServerOptions.defaults().withPort(0);
     }

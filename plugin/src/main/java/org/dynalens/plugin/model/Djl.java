@@ -26,9 +26,24 @@ public final class Djl {
         return engine;
     }
 
-    /** A new root manager on the CPU; close it to free every array it owns. */
+    /**
+     * A new root manager on the CPU; close it to free every array it owns. Also turns autograd off on the calling
+     * thread (see {@link #gradientsOffOnThisThread()}), since every use of DJL here starts with a manager.
+     */
     public static NDManager newManager() {
+        gradientsOffOnThisThread();
         return engine().newBaseManager(Device.cpu());
+    }
+
+    /**
+     * PyTorch's grad mode is per thread and on by default; DJL switches it off only on the thread that started the
+     * engine. On any other thread, inference would build autograd graphs and the optimiser's in-place updates of
+     * parameters would be refused ("a leaf Variable that requires grad is being used in an in-place operation").
+     * A GradientCollector switches it on for its lifetime and restores it after.
+     */
+    public static void gradientsOffOnThisThread() {
+        engine();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     }
 
     private static void setIfAbsent(String key, String value) {

@@ -1,0 +1,171 @@
+package org.dynalens.server;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The web UI in headless Chromium (Debian chromium + chromium-driver) over a real server and real trained runs:
+ * search, open a run, move the checkpoint slider, open a diff of two checkpoints and of two seeds, and check what
+ * is drawn. Saves a screenshot of each page under docs/screenshots/. Skipped when the browser is not installed,
+ * except on CI (CI=true), where that is a failure.
+ */
+class BrowserUiTest {
+
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    static TrainedRuns runs;
+    static DynalensServer server;
+    static WebDriver driver;
+    static WebDriverWait wait;
+    static Path profile;
+    static String base;
+
+    @BeforeAll
+    static void start() throws IOException {
+        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+            if ("true".equals(System.getenv("CI"))) fail("install chromium chromium-driver (apt-get install -y chromium chromium-driver)");
+            Assumptions.abort("chromium and chromium-driver are not installed; skipping the browser tests");
+        }
+        runs = TrainedRuns.get();
+        server = TestServer.over(runs.archive, runs.index, TestServer.randomPort());
+        base = "http://127.0.0.1:" + server.port();
+        profile = Files.createTempDirectory("dynalens-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--no-first-run", "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
+                "--window-size=1300,1700");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        driver = new ChromeDriver(service, options);
+        wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (driver != null) driver.quit();
+        if (server != null) server.stop();
+        if (profile != null) TrainedRuns.deleteTree(profile);
+    }
+
+    @Test
+    void searchRunSliderAndDiff() throws IOException {
+        // search page: run a query, see the three runs
+        driver.get(base + "/");
+        WebElement q = wait.until(ExpectedConditions.elementToBeClickable(By.id("q")));
+        q.clear();
+        q.sendKeys("task:mod-add AND seed:[0 TO 1]", Keys.ENTER);
+        wait.until(d -> rows(By.cssSelector("#results tbody tr")).size() == 2);
+        assertTrue(driver.findElement(By.id("summary")).getText().contains("of 2"));
+        assertTrue(driver.getCurrentUrl().contains("q="), driver.getCurrentUrl());
+        screenshot("search.png");
+
+        // run page: charts drawn, slider over the three checkpoints
+        driver.findElement(By.linkText(runs.seed0)).click();
+        wait.until(d -> !rows(By.cssSelector("#loss-chart canvas")).isEmpty());
+        wait.until(d -> rows(By.cssSelector("#checkpoints tbody tr")).size() == 3);
+        WebElement slider = driver.findElement(By.id("checkpoint-slider"));
+        assertEquals("2", slider.getAttribute("max"));
+        wait.until(d -> text("slider-step").startsWith("step 20"));
+        wait.until(d -> !rows(By.cssSelector("#fourier-chart canvas")).isEmpty());
+
+        slider.sendKeys(Keys.ARROW_LEFT, Keys.ARROW_LEFT); // step 0 has no analyses
+        wait.until(d -> text("slider-step").startsWith("step 0"));
+        wait.until(d -> text("fourier-chart").contains("No Fourier analysis"));
+        assertTrue(rows(By.cssSelector("#slider-metrics tbody tr")).size() >= 4, "the checkpoint's metrics");
+
+        slider.sendKeys(Keys.ARROW_RIGHT); // step 10: Fourier norms as bars
+        wait.until(d -> text("slider-step").startsWith("step 10"));
+        wait.until(d -> !rows(By.cssSelector("#fourier-chart canvas")).isEmpty());
+        wait.until(d -> rows(By.cssSelector("#fourier-chart .u-legend")).size() == 1);
+        String compare = driver.findElement(By.id("compare-link")).getAttribute("href");
+        assertTrue(compare.contains("a=" + runs.seed0 + "%4010") && compare.contains("b=" + runs.seed0 + "%4020"), compare);
+        screenshot("run.png");
+
+        // diff page from the compare link: one run at two steps
+        driver.findElement(By.id("compare-link")).click();
+        wait.until(d -> isShown("result"));
+        wait.until(d -> rows(By.cssSelector("#param-table tbody tr")).size() >= 10);
+        assertTrue(text("diff-title").contains("(same run)"), text("diff-title"));
+        assertTrue(rows(By.cssSelector("#metric-table tbody tr")).size() >= 5);
+        assertTrue(!rows(By.cssSelector("#param-chart canvas")).isEmpty(), "relative change bars");
+        Number heatmapWidth = (Number) ((JavascriptExecutor) driver).executeScript(
+                "return document.getElementById('head-heatmap').width");
+        assertTrue(heatmapWidth.intValue() > 100, "head similarity heatmap drawn: " + heatmapWidth);
+        assertTrue(text("stat-cka-logits").matches("0\\.\\d+|1"), text("stat-cka-logits"));
+        assertTrue(text("key-freqs").contains("shared"), text("key-freqs"));
+        screenshot("diff.png");
+
+        // pick another seed for b: two runs, Hungarian head matching
+        WebElement runB = driver.findElement(By.id("run-b"));
+        runB.clear();
+        runB.sendKeys(runs.seed1, Keys.TAB);
+        wait.until(d -> new Select(driver.findElement(By.id("step-b"))).getOptions().size() == 3);
+        new Select(driver.findElement(By.id("step-b"))).selectByValue("20");
+        driver.findElement(By.id("compare")).click();
+        wait.until(d -> text("diff-title").contains("(two runs)"));
+        assertEquals(4, rows(By.cssSelector("#head-matching tbody tr")).size());
+        assertTrue(driver.getCurrentUrl().contains(runs.seed1), driver.getCurrentUrl());
+        screenshot("diff-two-seeds.png");
+    }
+
+    @Test
+    void diffOfDifferentArchitecturesShowsTheError() {
+        driver.get(base + "/diff.html?a=" + runs.seed0 + "@20&b=" + runs.small + "@20");
+        wait.until(d -> isShown("error"));
+        assertTrue(text("error").contains("different architectures"), text("error"));
+    }
+
+    private static List<WebElement> rows(By by) {
+        return driver.findElements(by);
+    }
+
+    private static String text(String id) {
+        return driver.findElement(By.id(id)).getText();
+    }
+
+    private static boolean isShown(String id) {
+        return driver.findElement(By.id(id)).isDisplayed();
+    }
+
+    private static void screenshot(String name) throws IOException {
+        Path dir = repositoryRoot().resolve("docs").resolve("screenshots");
+        Files.createDirectories(dir);
+        File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Surefire runs in the module directory (server/); the screenshots belong to the repository's docs/. */
+    private static Path repositoryRoot() {
+        Path here = Path.of("").toAbsolutePath();
+        return Files.isRegularFile(here.resolve("../pom.xml")) && here.getFileName().toString().equals("server")
+                ? here.getParent() : here;
+    }
+}
