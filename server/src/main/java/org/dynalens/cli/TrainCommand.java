@@ -2,6 +2,7 @@ package org.dynalens.cli;
 
 import org.dynalens.archive.Archive;
 import org.dynalens.indexer.RunIndex;
+import org.dynalens.server.IndexingListener;
 import org.dynalens.plugin.train.RunConfig;
 import org.dynalens.plugin.train.TrainingListener;
 import org.dynalens.plugin.train.TrainingRun;

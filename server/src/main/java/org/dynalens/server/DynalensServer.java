@@ -46,6 +46,7 @@ public final class DynalensServer implements AutoCloseable {
     private final ServerOptions options;
     private Vertx vertx;
     private HttpServer http;
+    private RunLaunchRoutes launcher;
     private Router router;
 
     /**
@@ -102,6 +103,7 @@ public final class DynalensServer implements AutoCloseable {
     /** Stops accepting connections, lets requests in flight finish (a few seconds at most), then releases threads. */
     public synchronized void stop() {
         if (vertx == null) return;
+        if (launcher != null) launcher.close();
         try {
             if (http != null) {
                 await(http.shutdown(STOP_GRACE_S, TimeUnit.SECONDS).toCompletionStage().toCompletableFuture(),
@@ -152,6 +154,8 @@ public final class DynalensServer implements AutoCloseable {
         new CheckpointRoutes(archive).mount(vertx, router);
         new RunEventRoutes(archive).mount(vertx, router);
         new RunMutationRoutes(archive, index).mount(vertx, router);
+        launcher = new RunLaunchRoutes(archive, index);
+        launcher.mount(vertx, router);
         new DiffRoutes(archive).mount(vertx, router);
         router.route("/api/*").handler(ctx -> ctx.fail(ApiError.notFound("unknown endpoint",
                 ctx.request().method() + " " + ctx.request().path() + " is not part of the API")));

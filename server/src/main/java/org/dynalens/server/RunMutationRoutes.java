@@ -189,6 +189,11 @@ final class RunMutationRoutes {
     // ---- request checks -----------------------------------------------------------------------------------------
 
     private RunIndex writableIndex() {
+        return writable(index);
+    }
+
+    /** {@code index} when it can be written; 503 otherwise (shared by every route that changes runs). */
+    static RunIndex writable(RunIndex index) {
         if (index == null || index.isReadOnly()) {
             throw new ApiError(503, "read-only server", "this server has " + (index == null ? "no run index open"
                     : "opened the run index read-only (another process, e.g. a training run, held its write lock at "
@@ -198,7 +203,7 @@ final class RunMutationRoutes {
     }
 
     /** The request body as a JSON object with only the {@code allowed} keys; 415/400 otherwise. */
-    private static ObjectNode jsonObject(RoutingContext ctx, Set<String> allowed) {
+    static ObjectNode jsonObject(RoutingContext ctx, Set<String> allowed) {
         String type = ctx.request().getHeader("content-type");
         String mediaType = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase();
         if (!mediaType.equals("application/json")) {

@@ -1,4 +1,4 @@
-package org.dynalens.cli;
+package org.dynalens.server;
 
 import org.dynalens.archive.Archive;
 import org.dynalens.archive.ArchiveException;
@@ -17,14 +17,14 @@ import java.util.List;
 import java.util.Map;
 
 /** Keeps the index in step with a training run: each checkpoint is searchable as soon as it is archived. */
-final class IndexingListener implements TrainingListener {
+public final class IndexingListener implements TrainingListener {
 
     private final Archive archive;
     private final RunIndex index;
     /** By step: a checkpoint is indexed when written and again, with its measures and key frequencies, when analysed. */
     private final TreeMap<Long, CheckpointDoc> checkpoints = new TreeMap<>();
 
-    IndexingListener(Archive archive, RunIndex index) {
+    public IndexingListener(Archive archive, RunIndex index) {
         this.archive = archive;
         this.index = index;
     }
