@@ -80,9 +80,18 @@ final class RunLaunchRoutes {
                 .onFailure(ctx::fail));
     }
 
-    /** Stops accepting runs; a run in progress finishes its current step loop in the background (daemon thread). */
+    /**
+     * Stops accepting runs and gives a run in progress up to 30 s to finish. It is never interrupted: an interrupt
+     * closes the NIO channels it is using, which would invalidate the index's write lock and fail a checkpoint write.
+     */
     void close() {
-        trainer.shutdownNow();
+        trainer.shutdown();
+        trainer.getQueue().clear();
+        try {
+            trainer.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private Object launch(RoutingContext ctx) {

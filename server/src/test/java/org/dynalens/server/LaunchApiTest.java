@@ -79,8 +79,14 @@ class LaunchApiTest {
         assertEquals("finished", t.archive.run(id).info().summary().get("status"));
         assertEquals(java.util.List.of(0L, 10L, 20L), t.archive.run(id).checkpointSteps());
         assertEquals(0.001, ((Number) t.archive.run(id).info().config().get("lr")).doubleValue());
-        JsonNode hits = t.http.get("/api/runs?q=" + java.net.URLEncoder.encode("p:23 AND seed:4 AND status:finished",
-                java.nio.charset.StandardCharsets.UTF_8)).json();
+        // the run file says "finished" a moment before the last index update lands: wait for it, briefly
+        String query = "/api/runs?q=" + java.net.URLEncoder.encode("p:23 AND seed:4 AND status:finished",
+                java.nio.charset.StandardCharsets.UTF_8);
+        JsonNode hits = t.http.get(query).json();
+        for (int i = 0; i < 100 && hits.get("total").asInt() == 0; i++) {
+            Thread.sleep(100);
+            hits = t.http.get(query).json();
+        }
         assertEquals(1, hits.get("total").asInt(), hits.toString());
         assertEquals(id, hits.get("runs").get(0).get("id").asText());
     }

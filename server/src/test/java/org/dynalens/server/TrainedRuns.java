@@ -73,9 +73,10 @@ final class TrainedRuns {
         return RunConfig.fromMap(values);
     }
 
+    /** Trains without the registered analyses: {@link #addAnalyses} decides which checkpoints carry any. */
     private static String train(Archive archive, Map<String, Object> overrides) {
         return TrainingRun.train(config(overrides), archive, new TrainingListener() {
-        }).id();
+        }, java.util.List.of()).id();
     }
 
     /** Fourier norms of W_E and the top-3 key frequencies at every checkpoint after step 0. */
