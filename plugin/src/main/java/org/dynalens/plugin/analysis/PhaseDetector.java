@@ -30,11 +30,23 @@ public interface PhaseDetector {
     Phases detect(MetricSeries metrics, MetricSeries measures);
 
     /**
+     * The phases of an archived run from its metrics.h5 and measures.h5. The measures are used only once
+     * {@code dynalens analyze} has recomputed them with the final checkpoint's key frequencies (summary
+     * {@code loss_key_freqs_from = final}): during training restricted and excluded loss use each checkpoint's own key
+     * frequencies, which change under the measure (none at all early on, when the excluded loss is just the train
+     * loss), so they cannot mark a turn; the detector then falls back to the training metrics.
+     */
+    default Phases detect(RunArchive run) {
+        boolean finalKeyFrequencies = "final".equals(run.info().summary().get("loss_key_freqs_from"));
+        return detect(run.readMetrics(), finalKeyFrequencies ? run.readMeasures() : new MetricSeries());
+    }
+
+    /**
      * Detects the phases of an archived run from its metrics.h5 and measures.h5 and stores them on its summary,
      * replacing earlier values (a boundary not found any more is removed). Returns the updated run info.
      */
     default RunInfo store(RunArchive run) {
-        Phases phases = detect(run.readMetrics(), run.readMeasures());
+        Phases phases = detect(run);
         RunInfo info = run.info();
         Map<String, Object> summary = new LinkedHashMap<>(info.summary());
         summary.keySet().removeAll(SUMMARY_KEYS);

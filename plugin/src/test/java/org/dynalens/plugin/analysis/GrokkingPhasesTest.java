@@ -126,7 +126,8 @@ class GrokkingPhasesTest {
     @Test
     void storeReplacesThePhasesOnTheRunSummary(@TempDir Path tmp) {
         RunArchive run = Archive.open(tmp).createRun(new RunInfo("r", "mod-add", 0, Instant.EPOCH, Map.of(), Map.of(),
-                Map.of("status", "finished", PhaseDetector.CLEANUP_END, 99L, "ms_per_step", 3.0)));
+                Map.of("status", "finished", PhaseDetector.CLEANUP_END, 99L, "ms_per_step", 3.0,
+                        "loss_key_freqs_from", "final")));
         run.writeMetrics(metrics(11_500));
         run.writeMeasures(measures(11_500));
         RunInfo info = new GrokkingPhases().store(run);
@@ -138,5 +139,16 @@ class GrokkingPhasesTest {
         assertFalse(s.containsKey("phase_cleanup_end"), "a boundary not found any more is removed: " + s);
         assertEquals("finished", s.get("status"));
         assertEquals(new Phases(11_000L, 1400L, 9600L, null), Phases.fromSummary(s));
+    }
+
+    @Test
+    void measuresWithEachCheckpointsOwnKeyFrequenciesAreNotUsed(@TempDir Path tmp) {
+        RunArchive run = Archive.open(tmp).createRun(new RunInfo("r", "mod-add", 0, Instant.EPOCH, Map.of(), Map.of(),
+                Map.of("status", "finished")));
+        run.writeMetrics(metrics(END));
+        MetricSeries misleading = new MetricSeries();   // excluded loss lowest at 5000: would move the boundary
+        for (long s = 0; s <= END; s += 100) misleading.append(s, Map.of("excluded_loss", Math.abs(s - 5000) + 1.0));
+        run.writeMeasures(misleading);
+        assertEquals(1400L, new GrokkingPhases().detect(run).memorisationEnd(), "the weight peak, not the measures");
     }
 }
