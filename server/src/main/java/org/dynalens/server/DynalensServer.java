@@ -119,6 +119,7 @@ public final class DynalensServer implements AutoCloseable {
         new RunSearchRoutes(index).mount(vertx, router);
         new RunRoutes(archive).mount(vertx, router);
         new CheckpointRoutes(archive).mount(vertx, router);
+        new MeasureRoutes(archive).mount(vertx, router);
         router.route("/api/*").handler(ctx -> ctx.fail(ApiError.notFound("unknown endpoint",
                 ctx.request().method() + " " + ctx.request().path() + " is not part of the API")));
         StaticUi.mount(router);
