@@ -66,7 +66,9 @@ class GrokkingPhasesRunTest {
         double wStart = at(metrics, "sum_sq_weights", p.circuitFormationEnd());
         double wGrok = at(metrics, "sum_sq_weights", p.grokStep());
         assertTrue(wGrok < 0.9 * wStart, "sum of squared weights " + wStart + " -> " + wGrok + " in cleanup");
-        assertTrue(at(metrics, "test_loss", p.circuitFormationEnd()) > 10 * GrokkingPhases.GROK_TEST_LOSS);
+        double testAtCircuitEnd = at(metrics, "test_loss", p.circuitFormationEnd());
+        assertTrue(testAtCircuitEnd > 5 * GrokkingPhases.GROK_TEST_LOSS, "test loss " + testAtCircuitEnd
+                + " when circuit formation ends: the fall is still ahead");
     }
 
     /** The value of a series at the row of {@code step}, or the last row before it. */
