@@ -11,10 +11,11 @@ import java.util.Arrays;
  * <ul>
  *   <li><b>Memorisation ends</b> at the minimum of the <b>excluded loss</b>. In memorisation "excluded and train loss
  *       both fall"; circuit formation is when "excluded loss rises" (the training set comes to be fit through the key
- *       frequencies, so removing them hurts). The minimum is the turn between the two. Without excluded loss (a run
- *       not analysed), the peak of the <b>sum of squared weights</b> is used instead: weights grow while the training
- *       set is memorised and weight decay shrinks them from then on ("sum of squared weights falls" in circuit
- *       formation).</li>
+ *       frequencies, so removing them hurts). The minimum is the turn between the two. The excluded loss only
+ *       means this with fixed (the final checkpoint's) key frequencies, i.e. after {@code dynalens analyze}; before
+ *       that the <b>peak of the test loss</b> is used instead: while memorising, the model becomes confidently wrong
+ *       on the held-out pairs (test loss climbs far above chance, ln p), and the forming circuit starts to undo that
+ *       (at p = 113 the peak is at step ~1.3k, next to the paper's 1.4k).</li>
  *   <li><b>Circuit formation ends</b> where the test loss begins its final fall: in circuit formation "test and
  *       train loss stay flat", cleanup is when "test loss suddenly drops". Concretely: the <b>last step before the
  *       grok step</b> (test loss first below 0.1) at which the test loss was still at least <b>half its median over
@@ -28,12 +29,13 @@ import java.util.Arrays;
  *       the run's steps the weights still fell by more than 10% of that fall), since then the minimum is only the end
  *       of the run.</li>
  * </ul>
- * Why these and not thresholds on the losses alone: train loss falls below any fixed threshold long before the
- * excluded loss turns (step 200 of 1.4k at p = 113), and the test loss peaks early in memorisation and drifts on its
- * plateau, so "the test loss peak" or "the test loss halved from its maximum" mark the wrong event. Each chosen marker
- * is a turn or a large fall of a smooth series (excluded loss and weights are deterministic functions of the weights
- * on all pairs, not noisy minibatch estimates), and scale-free (a median, a fraction of a fall), so the same rule
- * serves p = 23 and p = 113.
+ * Why these and not fixed thresholds: train loss falls below any threshold long before memorisation is over (below
+ * 0.03 by step 200 at p = 113), and the test loss drifts down slowly through circuit formation, so "the test loss
+ * halved from its peak" would end circuit formation thousands of steps before the sudden fall. Each chosen marker is a
+ * turn or a large fall of a smooth series (all are computed on the full data, not minibatch estimates) and scale-free
+ * (a median, a fraction of a fall), so the same rule serves p = 23 and p = 113. The weight-norm peak, another
+ * candidate, comes far too early (step ~180 at p = 113: the training set is fit, then the weights plateau until weight
+ * decay wins).
  *
  * <p>Also reported: {@code grok_step}, the first evaluated step with test loss below {@link #GROK_TEST_LOSS}.
  */
@@ -67,7 +69,7 @@ public final class GrokkingPhases implements PhaseDetector {
             }
         }
 
-        Long memorisationEnd = memorisationEnd(steps, weights, measures);
+        Long memorisationEnd = memorisationEnd(steps, test, measures);
         if (memorisationEnd == null) return new Phases(grok, null, null, null);
         if (grokIndex < 0 || steps[grokIndex] <= memorisationEnd) return new Phases(grok, memorisationEnd, null, null);
 
@@ -89,8 +91,8 @@ public final class GrokkingPhases implements PhaseDetector {
         return new Phases(grok, memorisationEnd, circuitEnd, cleanupEnd(steps, weights, circuitIndex, grokIndex));
     }
 
-    /** The excluded loss's minimum, else the peak of the sum of squared weights; null when neither is known. */
-    static Long memorisationEnd(long[] steps, double[] weights, MetricSeries measures) {
+    /** The excluded loss's minimum (with final key frequencies), else the test loss's peak; null when neither turned. */
+    static Long memorisationEnd(long[] steps, double[] test, MetricSeries measures) {
         if (measures != null && measures.names().contains("excluded_loss")) {
             long[] ms = measures.steps();
             double[] excluded = measures.values("excluded_loss");
@@ -103,7 +105,7 @@ public final class GrokkingPhases implements PhaseDetector {
         }
         int peak = -1;
         for (int i = 0; i < steps.length; i++) {
-            if (Double.isFinite(weights[i]) && (peak < 0 || weights[i] > weights[peak])) peak = i;
+            if (Double.isFinite(test[i]) && (peak < 0 || test[i] > test[peak])) peak = i;
         }
         return peak < 0 || peak == steps.length - 1 ? null : steps[peak];
     }

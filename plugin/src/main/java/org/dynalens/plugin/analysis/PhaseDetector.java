@@ -34,7 +34,7 @@ public interface PhaseDetector {
      * {@code dynalens analyze} has recomputed them with the final checkpoint's key frequencies (summary
      * {@code loss_key_freqs_from = final}): during training restricted and excluded loss use each checkpoint's own key
      * frequencies, which change under the measure (none at all early on, when the excluded loss is just the train
-     * loss), so they cannot mark a turn; the detector then falls back to the training metrics.
+     * loss), so they cannot mark a turn; the detector then works from the training metrics alone.
      */
     default Phases detect(RunArchive run) {
         boolean finalKeyFrequencies = "final".equals(run.info().summary().get("loss_key_freqs_from"));

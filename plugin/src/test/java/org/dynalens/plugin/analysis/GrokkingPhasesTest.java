@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The phase rule on constructed series shaped like Nanda et al. 2023 fig. 7, with boundaries known by
- * construction: memorisation until 1400 (excluded loss falls to its minimum, weights grow), circuit formation until
+ * construction: memorisation until 1400 (excluded loss falls to its minimum, test loss peaks), circuit formation until
  * the test loss leaves its plateau of 8 at 9400 (excluded loss rises, weights shrink slowly), cleanup while test
  * loss falls and the weights fall sharply and settle.
  */
@@ -28,8 +28,8 @@ class GrokkingPhasesTest {
     static final double K = Math.log(80) / 1550;
 
     static double testLoss(long s) {
-        if (s <= 200) return 4.7 + (16 - 4.7) * s / 200.0;   // early memorisation peak at step 200 ...
-        if (s <= 1000) return 16 - 8 * (s - 200) / 800.0;     // ... back to the plateau
+        if (s <= 1400) return 4.7 + (16 - 4.7) * s / 1400.0; // memorising: confidently wrong on test pairs ...
+        if (s <= 3000) return 16 - 8 * (s - 1400) / 1600.0;   // ... the forming circuit undoes some of it
         if (s <= 9400) return 8;
         return 8 * Math.exp(-K * (s - 9400));
     }
@@ -74,14 +74,14 @@ class GrokkingPhasesTest {
     }
 
     @Test
-    void withoutMeasuresMemorisationEndsAtTheWeightPeak() {
+    void withoutMeasuresMemorisationEndsAtTheTestLossPeak() {
         Phases p = new GrokkingPhases().detect(metrics(END), new MetricSeries());
         assertEquals(new Phases(11_000L, 1400L, 9600L, 12_000L), p);
     }
 
     @Test
-    void theEarlyTestLossPeakIsNotTheEndOfCircuitFormation() {
-        // halving from the maximum (16 at step 200) would already happen at 800; the median rule waits for the fall
+    void theSlowDriftAfterThePeakIsNotTheEndOfCircuitFormation() {
+        // halving from the maximum (16 at 1400) already happens at 3000; the median rule waits for the sudden fall
         Phases p = new GrokkingPhases().detect(metrics(END), measures(END));
         assertTrue(p.circuitFormationEnd() > 9000, "circuit formation end " + p.circuitFormationEnd());
     }
@@ -95,8 +95,7 @@ class GrokkingPhasesTest {
     @Test
     void aRunThatNeverGrokkedHasOnlyMemorisation() {
         MetricSeries m = new MetricSeries();
-        for (long s = 0; s <= 5000; s += 100) m.append(s, Map.of("test_loss", s <= 1000 ? 16.0 - s / 200.0 : 8.0,
-                "sum_sq_weights", weights(s)));
+        for (long s = 0; s <= 5000; s += 100) m.append(s, Map.of("test_loss", testLoss(s), "sum_sq_weights", weights(s)));
         Phases p = new GrokkingPhases().detect(m, measures(5000));
         assertEquals(new Phases(null, 1400L, null, null), p);
     }
@@ -149,6 +148,6 @@ class GrokkingPhasesTest {
         MetricSeries misleading = new MetricSeries();   // excluded loss lowest at 5000: would move the boundary
         for (long s = 0; s <= END; s += 100) misleading.append(s, Map.of("excluded_loss", Math.abs(s - 5000) + 1.0));
         run.writeMeasures(misleading);
-        assertEquals(1400L, new GrokkingPhases().detect(run).memorisationEnd(), "the weight peak, not the measures");
+        assertEquals(1400L, new GrokkingPhases().detect(run).memorisationEnd(), "the test loss peak, not the measures");
     }
 }
