@@ -3,6 +3,7 @@ package org.dynalens.cli;
 import org.dynalens.archive.Archive;
 import org.dynalens.archive.RunArchive;
 import org.dynalens.indexer.RunIndex;
+import org.dynalens.plugin.analysis.PhaseDetector;
 import org.dynalens.plugin.analysis.RunAnalysis;
 import org.dynalens.plugin.train.TrainingRun;
 import picocli.CommandLine.Command;
@@ -40,6 +41,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         RunAnalysis.Outcome outcome = TrainingRun.reanalyse(run);
         System.out.println("run " + runId + ": " + outcome);
+        System.out.println("phases: " + PhaseDetector.Phases.fromSummary(run.info().summary()));
         RunIndex index = Indexes.openForWritingOrNull(a);
         if (index != null) {
             try (index) {

@@ -13,6 +13,7 @@ import org.dynalens.archive.RunInfo;
 import org.dynalens.plugin.analysis.Analyses;
 import org.dynalens.plugin.analysis.Analysis;
 import org.dynalens.plugin.analysis.CheckpointAnalyser;
+import org.dynalens.plugin.analysis.GrokkingPhases;
 import org.dynalens.plugin.analysis.RunAnalysis;
 import org.dynalens.plugin.model.Djl;
 import org.dynalens.plugin.model.ModelConfig;
@@ -36,7 +37,7 @@ import java.util.Map;
 public final class TrainingRun {
 
     /** A run counts as generalised ("grokked") at the first evaluation with test loss below this. */
-    public static final double GROK_TEST_LOSS = 0.1;
+    public static final double GROK_TEST_LOSS = GrokkingPhases.GROK_TEST_LOSS;
 
     private TrainingRun() {
     }
@@ -84,6 +85,7 @@ public final class TrainingRun {
                 loop(session, model, optimiser, split, listener, analyser, manager);
                 analyser.close(); // wait for the last checkpoints' analyses
                 report(analyser, session.info, listener);
+                session.info = new GrokkingPhases().store(session.run); // phases need every measure: at the end
             }
             listener.onFinish(session.info);
             return session.run;
@@ -144,12 +146,16 @@ public final class TrainingRun {
 
     /**
      * Recomputes every analysis of an archived run with its final checkpoint's key frequencies (see
-     * {@link RunAnalysis}); the run's stored config defines the task and the split.
+     * {@link RunAnalysis}), then its phases ({@link GrokkingPhases}) from the new measures; the run's stored config
+     * defines the task and the split.
      */
     public static RunAnalysis.Outcome reanalyse(RunArchive run) {
         RunConfig cfg = RunConfig.fromMap(run.info().config());
         Task task = cfg.createTask();
-        return RunAnalysis.reanalyse(run, task, cfg.model(task), cfg.split(task), Analyses.applicableTo(task));
+        RunAnalysis.Outcome outcome = RunAnalysis.reanalyse(run, task, cfg.model(task), cfg.split(task),
+                Analyses.applicableTo(task));
+        new GrokkingPhases().store(run);
+        return outcome;
     }
 
     /** Hands the analyses finished so far to the listener, on the training thread. */
