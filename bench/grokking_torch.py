@@ -13,6 +13,7 @@ Prints "RESULT torch_<model>_t<threads>_<what> <value>" lines.
 usage: grokking_torch.py THREADS [WARMUP] [TIMED]
 """
 import math
+import statistics
 import sys
 import time
 
@@ -96,6 +97,7 @@ def ce64(logits, labels):
 
 def timed_steps(model, opt, sched, batch_fn, warmup, timed):
     fwd = bwd = upd = 0.0
+    per_step = []
     loss = None
     for s in range(warmup + timed):
         tokens, labels = batch_fn(s)
@@ -110,7 +112,9 @@ def timed_steps(model, opt, sched, batch_fn, warmup, timed):
         t3 = time.perf_counter()
         if s >= warmup:
             fwd, bwd, upd = fwd + t1 - t0, bwd + t2 - t1, upd + t3 - t2
-    return 1000 * (fwd + bwd + upd) / timed, 1000 * fwd / timed, 1000 * bwd / timed, 1000 * upd / timed, loss.item()
+            per_step.append(t3 - t0)
+    # the median step: on a shared machine, other processes' bursts hit a few steps
+    return 1000 * statistics.median(per_step), 1000 * fwd / timed, 1000 * bwd / timed, 1000 * upd / timed, loss.item()
 
 
 def report(key, r):

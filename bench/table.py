@@ -3,10 +3,20 @@
 import sys
 
 r = {}
+skip = None
 for line in open(sys.argv[1]):
     if line.startswith("RESULT "):
         _, k, v = line.split()
-        r[k] = float(v)
+        v = float(v)
+        # repeated rounds: a round's step time and its phases are kept together, from the round with the lower median
+        if k.endswith("_ms_per_step") and k in r and r[k] <= v:
+            skip = k[: -len("_ms_per_step")]
+            continue
+        if k.endswith("_ms_per_step"):
+            skip = None
+        elif skip and k.startswith(skip + "_"):
+            continue
+        r[k] = v
 
 
 def g(k):
