@@ -165,8 +165,9 @@ if __name__ == "__main__":
     timed = int(sys.argv[3]) if len(sys.argv) > 3 else 30
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
-    print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, BLAS: {torch.__config__.show().count('BLAS')} "
-          f"mentions (the library libblas.so.3 resolves to is what runs)", file=sys.stderr)
+    import os
+    print(f"# torch {torch.__version__}, intra-op threads {torch.get_num_threads()}, "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset (OpenBLAS uses every core)')}", file=sys.stderr)
     grokking(threads, warmup, timed, all_positions=False)
     grokking(threads, warmup, max(timed // 3, 5), all_positions=True)
     induction(threads, warmup, timed * 4)

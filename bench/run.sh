@@ -6,6 +6,7 @@
 #   bench/run.sh                       # full run (memory to 10k steps: ~15-25 min on 2 cores)
 #   MEMORY_STEPS=40000 bench/run.sh    # also the 40k-step RSS point (~1 h)
 #   QUICK=1 bench/run.sh               # smoke run: few steps, small overhead/memory runs, 40 checkpoints
+#   ROUNDS=2 ROUNDS_T2=1 TIMED_T2=10 OVERHEAD_STEPS=300 bench/run.sh   # what fitted on a loaded 2-core machine
 #
 # Needs: JDK 17 + Maven (offline ~/.m2 as for the build), Debian python3-torch + libopenblas0-pthread, python3-h5py.
 set -euo pipefail
@@ -72,10 +73,14 @@ mem_pid=$!
 # ---- 1. ms per step (median step), interleaved: dynalens, torch, dynalens, torch at 1 thread, then at 2 -----------
 # the table takes each side's better round: on a shared machine a round can be hit by another process's burst
 for t in 1 2; do
-  for round in $(seq "${ROUNDS:-2}"); do
+  rounds=${ROUNDS:-2}; timed=$TIMED
+  if [[ $t -eq 2 ]]; then rounds=${ROUNDS_T2:-$rounds}; timed=${TIMED_T2:-$TIMED}; fi
+  for round in $(seq "$rounds"); do
     echo "bench: step times, $t thread(s), round $round" >&2
-    java_bench "$t" "-Xms1g -Xmx1g" steps "$WARMUP" "$TIMED" | tee -a "$log"
-    "${TORCH_ENV[@]}" "$PY" "$here/grokking_torch.py" "$t" "$WARMUP" "$TIMED" | tee -a "$log"
+    java_bench "$t" "-Xms1g -Xmx1g" steps "$WARMUP" "$timed" | tee -a "$log"
+    # torch.set_num_threads does not reach Debian's OpenBLAS (torch sees a generic libblas.so.3): without this, a
+    # "1-thread" torch run does its matmuls on 2 OpenBLAS threads
+    "${TORCH_ENV[@]}" OPENBLAS_NUM_THREADS="$t" "$PY" "$here/grokking_torch.py" "$t" "$WARMUP" "$timed" | tee -a "$log"
     echo "# loadavg after $t-thread round $round $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"
   done
 done
