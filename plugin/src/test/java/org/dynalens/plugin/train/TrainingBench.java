@@ -251,7 +251,7 @@ public final class TrainingBench {
         TrainingRun.train(cfg, Archive.open(dir), new TrainingListener() {
             @Override
             public void onStep(long step, double trainLoss) {
-                if (step == 100 || marks.contains(step)) {
+                if (step == 100 || step % 1000 == 0 || marks.contains(step)) { // every 1000: a long run shows its trend early
                     Runtime rt = Runtime.getRuntime();
                     result("memory_rss_step" + step + "_mb", rssMb());
                     result("memory_heap_used_step" + step + "_mb", (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
