@@ -67,8 +67,21 @@ public final class Hdf5 {
             } catch (IOException ignored) {
                 // the temporary file is invisible to readers; a later write removes strays
             }
-            throw new ArchiveException("could not write " + target + ": " + oneLine(e), e);
+            throw new ArchiveException("could not write " + target + ": " + withRootCause(e), e);
         }
+    }
+
+    /**
+     * One line with the root cause, which is where the reason is: jhdf wraps e.g. "No space left on device" in an
+     * "Exception writing" whose own message says nothing.
+     */
+    static String withRootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String top = oneLine(e);
+        if (root == e) return top;
+        String reason = oneLine(root);
+        return top.contains(reason) ? top : top + " (" + reason + ")";
     }
 
     /**
