@@ -119,8 +119,10 @@ final class RunSession {
         optimiser.state(model.parameters()).forEach((k, v) -> tensors.put(Checkpoint.OPTIM + k, v));
         analysis.forEach((k, v) -> tensors.put(Checkpoint.ANALYSIS + k, v));
         Checkpoint c = new Checkpoint(step, tensors, metrics);
-        run.writeCheckpoint(c);
+        // metrics first: a kill between the two writes must never leave a checkpoint newer than the metric series,
+        // or the rows between the previous checkpoint and this one would be lost on resume (found by CrashResumeTest)
         run.writeMetrics(series);
+        run.writeCheckpoint(c);
         double secs = (System.nanoTime() - began) / 1e9;
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("status", last ? "finished" : "running");
