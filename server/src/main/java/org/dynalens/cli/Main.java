@@ -4,12 +4,14 @@ import org.dynalens.archive.ArchiveException;
 import org.dynalens.indexer.QueryException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code dynalens} command line. Bad input of any kind ends with one line on stderr and exit code 2; a stack
  * trace only appears for genuine bugs (exit 1).
  */
-@Command(name = "dynalens", mixinStandardHelpOptions = true, version = "dynalens 0.1.0",
+// INHERIT gives every subcommand -h/--help (the parameter-error hint points at it) and -V/--version.
+@Command(name = "dynalens", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "dynalens 0.1.0",
         description = "Train small transformers, keep every checkpoint, search and compare circuits.",
         subcommands = {TrainCommand.class, ServeCommand.class, SearchCommand.class, ReindexCommand.class,
                 InspectCommand.class, DemoCommand.class, AnalyzeCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})

@@ -118,6 +118,15 @@ class CliTest {
         assertBadInput(run("inspect", "--archive", archive(), run.id(), "--step", "5"), "not a readable HDF5 file");
     }
 
+    @Test
+    void everyCommandHasHelp() {
+        for (String command : List.of("train", "serve", "search", "reindex", "inspect", "demo", "analyze", "report")) {
+            Result help = run(command, "--help");
+            assertEquals(0, help.code(), command + ": " + help.err());
+            assertTrue(help.out().startsWith("Usage: dynalens " + command), help.out());
+        }
+    }
+
     private static void assertBadInput(Result r, String expected) {
         assertEquals(2, r.code(), "exit code for: " + r.err());
         assertTrue(r.err().contains(expected), "expected '" + expected + "' in: " + r.err());
