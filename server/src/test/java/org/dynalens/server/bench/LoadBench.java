@@ -28,6 +28,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -75,6 +78,8 @@ public final class LoadBench {
             long_.append(step, row);
         }
         archive.run(metricsRun).writeMetrics(long_);
+        LoadClient client = Wrk.available() ? new Wrk() : new JavaClient();
+        System.out.println("load generator: " + client.describe(clients));
         try (RunIndex index = RunIndex.open(archive.indexDir())) {
             index.reindex(archive);
             try (DynalensServer server = new DynalensServer(archive, index, ServerOptions.defaults().withPort(0))) {
@@ -84,9 +89,9 @@ public final class LoadBench {
                         "/api/runs/" + metricsRun + "/metrics?max_points=200");
 
                 // warm up the server and the JIT, then measure each endpoint alone
-                load(base, paths, clients, 5, null);
-                Map<String, Stats> searchAlone = load(base, List.of(paths.get(0)), clients, 10, null);
-                Map<String, Stats> metricsAlone = load(base, List.of(paths.get(1)), clients, 10, null);
+                client.load(base, paths, clients, 5, null);
+                Map<String, Stats> searchAlone = client.load(base, List.of(paths.get(0)), clients, 10, null);
+                Map<String, Stats> metricsAlone = client.load(base, List.of(paths.get(1)), clients, 10, null);
 
                 System.out.println();
                 System.out.println("| scenario | endpoint | requests | req/s | p50 ms | p99 ms | errors |");
@@ -94,12 +99,11 @@ public final class LoadBench {
                 print("no training", searchAlone);
                 print("no training", metricsAlone);
                 double alone = train(archive, p, steps, 100);
-                // training stays on this thread: DJL/PyTorch grad mode is per thread, and TrainingRun on a fresh
-                // thread failed in AdamW ("a leaf Variable that requires grad is being used in an in-place
-                // operation"); the load runs on other threads instead
+                // training stays on this thread: DJL/PyTorch grad mode is per thread (Djl.newManager switches it off
+                // on other threads); the load runs on other threads instead
                 AtomicBoolean training = new AtomicBoolean(true);
                 ExecutorService loader = Executors.newSingleThreadExecutor();
-                Future<Map<String, Stats>> loadResult = loader.submit(() -> load(base, paths, clients, MAX_LOAD_SECONDS, training));
+                Future<Map<String, Stats>> loadResult = loader.submit(() -> client.load(base, paths, clients, MAX_LOAD_SECONDS, training));
                 double withLoad;
                 try {
                     withLoad = train(archive, p, steps, 101);
@@ -109,11 +113,24 @@ public final class LoadBench {
                 Map<String, Stats> underTraining = loadResult.get();
                 loader.shutdown();
                 print("while training", underTraining);
+                // what a person watching the run causes: the run page polls a few endpoints, here 20 req/s
+                training.set(true);
+                loader = Executors.newSingleThreadExecutor();
+                Future<Map<String, Stats>> lightResult = loader.submit(() -> paced(base, paths, 20, training));
+                double withLightLoad;
+                try {
+                    withLightLoad = train(archive, p, steps, 102);
+                } finally {
+                    training.set(false);
+                }
+                print("while training (20 req/s)", lightResult.get());
+                loader.shutdown();
                 System.out.println();
-                System.out.printf("training p=%d, %d steps: %.1f ms/step alone, %.1f ms/step under load (%+.1f%%)%n",
-                        p, steps, alone, withLoad, 100 * (withLoad / alone - 1));
-                System.out.printf("clients: %d concurrent HTTP/1.1 connections in this JVM; cores: %d%n", clients,
-                        Runtime.getRuntime().availableProcessors());
+                System.out.printf("training p=%d, %d steps: %.1f ms/step alone, %.1f ms/step under full load (%+.1f%%), "
+                                + "%.1f ms/step under 20 req/s (%+.1f%%)%n", p, steps, alone, withLoad,
+                        100 * (withLoad / alone - 1), withLightLoad, 100 * (withLightLoad / alone - 1));
+                System.out.printf("clients: %d concurrent HTTP/1.1 connections (%s); cores: %d%n", clients,
+                        client.describe(clients), Runtime.getRuntime().availableProcessors());
             }
         }
     }
@@ -137,70 +154,200 @@ public final class LoadBench {
         return (stamps.get(stamps.size() - 1) - stamps.get(from)) / 1e6 / (stamps.size() - 1 - from);
     }
 
-    record Stats(String path, int requests, int errors, double seconds, long[] latenciesNs) {
+    /** One endpoint's result: throughput and latency percentiles in ms. */
+    record Stats(String path, long requests, long errors, double seconds, double p50Ms, double p99Ms) {
         double perSecond() {
             return requests / seconds;
         }
 
-        double percentileMs(double q) {
-            if (latenciesNs.length == 0) return Double.NaN;
+        static Stats of(String path, long errors, double seconds, long[] latenciesNs) {
             long[] sorted = latenciesNs.clone();
             Arrays.sort(sorted);
+            return new Stats(path, sorted.length, errors, seconds, percentileMs(sorted, 0.5), percentileMs(sorted, 0.99));
+        }
+
+        private static double percentileMs(long[] sorted, double q) {
+            if (sorted.length == 0) return Double.NaN;
             return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] / 1e6;
         }
     }
 
+    /** Generates load on {@code paths} for {@code seconds}, or, when {@code whileTrue} is given, until it turns false. */
+    interface LoadClient {
+        Map<String, Stats> load(String base, List<String> paths, int clients, int seconds, AtomicBoolean whileTrue)
+                throws Exception;
+
+        String describe(int clients);
+    }
+
     /**
-     * {@code clients} threads, each with its own connection, cycle through {@code paths} until {@code seconds} pass
-     * or, when {@code whileTrue} is given, until it turns false.
+     * wrk (Debian package {@code wrk}), a C load generator: costs the machine far less per request than a Java client,
+     * so the numbers are the server's. One wrk process per path, run side by side; under {@code whileTrue} in 3 s
+     * rounds (summed; p50 averaged, p99 the worst round's).
      */
-    private static Map<String, Stats> load(String base, List<String> paths, int clients, int seconds,
-                                           AtomicBoolean whileTrue) throws Exception {
-        long start = System.nanoTime();
-        long deadline = start + seconds * 1_000_000_000L;
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        List<Future<Map<String, List<Long>>>> futures = new ArrayList<>();
-        int[] errors = new int[paths.size()];
-        for (int c = 0; c < clients; c++) {
-            int offset = c;
-            futures.add(pool.submit(() -> {
-                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(Duration.ofSeconds(5)).build();
-                Map<String, List<Long>> lat = new LinkedHashMap<>();
-                for (String path : paths) lat.put(path, new ArrayList<>());
-                for (int i = offset; System.nanoTime() < deadline && (whileTrue == null || whileTrue.get()); i++) {
-                    String path = paths.get(i % paths.size());
-                    long t0 = System.nanoTime();
-                    try {
-                        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create(base + path))
-                                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
-                        if (r.statusCode() != 200) {
+    static final class Wrk implements LoadClient {
+        static boolean available() {
+            try {
+                Process p = new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                p.waitFor();
+                return true;
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public String describe(int clients) {
+            return "wrk, 1 thread per path, " + clients + " connections split over the paths";
+        }
+
+        @Override
+        public Map<String, Stats> load(String base, List<String> paths, int clients, int seconds, AtomicBoolean whileTrue)
+                throws Exception {
+            Map<String, List<Stats>> rounds = new LinkedHashMap<>();
+            for (String path : paths) rounds.put(path, new ArrayList<>());
+            long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+            do {
+                int roundSeconds = whileTrue == null ? seconds : 3;
+                List<Process> running = new ArrayList<>();
+                for (String path : paths) {
+                    int connections = Math.max(1, clients / paths.size());
+                    running.add(new ProcessBuilder("wrk", "-t1", "-c" + connections, "-d" + roundSeconds + "s",
+                            "--latency", base + path).redirectErrorStream(true).start());
+                }
+                for (int i = 0; i < paths.size(); i++) {
+                    String out = new String(running.get(i).getInputStream().readAllBytes());
+                    running.get(i).waitFor();
+                    rounds.get(paths.get(i)).add(parse(paths.get(i), out));
+                }
+            } while (whileTrue != null && whileTrue.get() && System.nanoTime() < deadline);
+            Map<String, Stats> out = new LinkedHashMap<>();
+            rounds.forEach((path, list) -> out.put(path, new Stats(path,
+                    list.stream().mapToLong(Stats::requests).sum(), list.stream().mapToLong(Stats::errors).sum(),
+                    list.stream().mapToDouble(Stats::seconds).sum(),
+                    list.stream().mapToDouble(Stats::p50Ms).average().orElse(Double.NaN),
+                    list.stream().mapToDouble(Stats::p99Ms).max().orElse(Double.NaN))));
+            return out;
+        }
+
+        static Stats parse(String path, String out) {
+            Matcher total = Pattern
+                    .compile("(\\d+) requests in ([\\d.]+)(us|ms|s|m)").matcher(out);
+            if (!total.find()) throw new IllegalStateException("unexpected wrk output:\n" + out);
+            long errors = 0;
+            Matcher non2xx = Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(out);
+            if (non2xx.find()) errors += Long.parseLong(non2xx.group(1));
+            Matcher socket = Pattern
+                    .compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)").matcher(out);
+            if (socket.find()) for (int g = 1; g <= 4; g++) errors += Long.parseLong(socket.group(g));
+            return new Stats(path, Long.parseLong(total.group(1)), errors, ms(total.group(2), total.group(3)) / 1e3,
+                    percentile(out, "50%"), percentile(out, "99%"));
+        }
+
+        private static double percentile(String out, String label) {
+            Matcher m = Pattern
+                    .compile("\\s" + label + "\\s+([\\d.]+)(us|ms|s|m)").matcher(out);
+            return m.find() ? ms(m.group(1), m.group(2)) : Double.NaN;
+        }
+
+        private static double ms(String value, String unit) {
+            double v = Double.parseDouble(value);
+            return switch (unit) {
+                case "us" -> v / 1e3;
+                case "ms" -> v;
+                case "s" -> v * 1e3;
+                default -> v * 60e3;
+            };
+        }
+    }
+
+    /** Java HttpClient threads in this JVM (when wrk is not installed): the client shares the server's cores. */
+    static final class JavaClient implements LoadClient {
+        @Override
+        public String describe(int clients) {
+            return "Java HttpClient threads in the server's JVM";
+        }
+
+        @Override
+        public Map<String, Stats> load(String base, List<String> paths, int clients, int seconds, AtomicBoolean whileTrue)
+                throws Exception {
+            long start = System.nanoTime();
+            long deadline = start + seconds * 1_000_000_000L;
+            ExecutorService pool = Executors.newFixedThreadPool(clients);
+            List<Future<Map<String, List<Long>>>> futures = new ArrayList<>();
+            int[] errors = new int[paths.size()];
+            for (int c = 0; c < clients; c++) {
+                int offset = c;
+                futures.add(pool.submit(() -> {
+                    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(Duration.ofSeconds(5)).build();
+                    Map<String, List<Long>> lat = new LinkedHashMap<>();
+                    for (String path : paths) lat.put(path, new ArrayList<>());
+                    for (int i = offset; System.nanoTime() < deadline && (whileTrue == null || whileTrue.get()); i++) {
+                        String path = paths.get(i % paths.size());
+                        long t0 = System.nanoTime();
+                        if (!get(client, base + path)) {
                             synchronized (errors) {
                                 errors[paths.indexOf(path)]++;
                             }
                         }
-                    } catch (IOException e) {
-                        synchronized (errors) {
-                            errors[paths.indexOf(path)]++;
-                        }
+                        lat.get(path).add(System.nanoTime() - t0);
                     }
-                    lat.get(path).add(System.nanoTime() - t0);
-                }
-                return lat;
-            }));
+                    return lat;
+                }));
+            }
+            Map<String, List<Long>> all = new LinkedHashMap<>();
+            for (String path : paths) all.put(path, new ArrayList<>());
+            for (Future<Map<String, List<Long>>> f : futures) f.get().forEach((k, v) -> all.get(k).addAll(v));
+            pool.shutdown();
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            Map<String, Stats> out = new LinkedHashMap<>();
+            for (int i = 0; i < paths.size(); i++) {
+                String path = paths.get(i);
+                out.put(path, Stats.of(path, errors[i], elapsed, all.get(path).stream().mapToLong(Long::longValue).toArray()));
+            }
+            return out;
         }
-        Map<String, List<Long>> all = new LinkedHashMap<>();
-        for (String path : paths) all.put(path, new ArrayList<>());
-        for (Future<Map<String, List<Long>>> f : futures) f.get().forEach((k, v) -> all.get(k).addAll(v));
-        pool.shutdown();
+    }
+
+    /** {@code perSecond} requests a second, spread over {@code paths}, one at a time, until {@code whileTrue} turns false. */
+    private static Map<String, Stats> paced(String base, List<String> paths, int perSecond, AtomicBoolean whileTrue) {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        Map<String, List<Long>> lat = new LinkedHashMap<>();
+        int[] errors = new int[paths.size()];
+        for (String path : paths) lat.put(path, new ArrayList<>());
+        long start = System.nanoTime();
+        long intervalNs = 1_000_000_000L / perSecond;
+        for (long i = 0; whileTrue.get(); i++) {
+            long due = start + i * intervalNs;
+            long wait = due - System.nanoTime();
+            if (wait > 0) LockSupport.parkNanos(wait);
+            String path = paths.get((int) (i % paths.size()));
+            long t0 = System.nanoTime();
+            if (!get(client, base + path)) errors[paths.indexOf(path)]++;
+            lat.get(path).add(System.nanoTime() - t0);
+        }
         double elapsed = (System.nanoTime() - start) / 1e9;
         Map<String, Stats> out = new LinkedHashMap<>();
         for (int i = 0; i < paths.size(); i++) {
             String path = paths.get(i);
-            long[] ns = all.get(path).stream().mapToLong(Long::longValue).toArray();
-            out.put(path, new Stats(path, ns.length, errors[i], elapsed, ns));
+            out.put(path, Stats.of(path, errors[i], elapsed, lat.get(path).stream().mapToLong(Long::longValue).toArray()));
         }
         return out;
+    }
+
+    private static boolean get(HttpClient client, String url) {
+        try {
+            HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static void print(String scenario, Map<String, Stats> stats) {
@@ -208,7 +355,7 @@ public final class LoadBench {
             String endpoint = s.path().startsWith("/api/runs?") ? "search" : "metrics";
             System.out.printf("| %s | %s `%s` | %d | %.0f | %.1f | %.1f | %d |%n", scenario, endpoint,
                     s.path().replaceAll("/api/runs/[^/]+/", "/api/runs/RUN/"), s.requests(), s.perSecond(),
-                    s.percentileMs(0.5), s.percentileMs(0.99), s.errors());
+                    s.p50Ms(), s.p99Ms(), s.errors());
         }
     }
 }
