@@ -46,7 +46,8 @@ public final class SweepCluster {
         JoinConfig join = net.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1:" + FIRST_PORT + "-" + (FIRST_PORT + PORT_COUNT - 1));
+        join.getTcpIpConfig().setEnabled(true);
+        for (int port = FIRST_PORT; port < FIRST_PORT + PORT_COUNT; port++) join.getTcpIpConfig().addMember("127.0.0.1:" + port);
         return c;
     }
 
