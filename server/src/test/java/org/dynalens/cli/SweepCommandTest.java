@@ -50,8 +50,14 @@ class SweepCommandTest {
         SweepSpec spec = SweepSpec.read(file);
         assertEquals(5, spec.members().size());
 
-        // a sweep killed part-way: seed 0 finished, seed 1 stopped after its checkpoint of step 100
-        assertEquals(0, CliTest.run(train(archive, 0, 200)).code());
+        // a sweep killed part-way: seed 0 finished (by a one-run sweep trained in this process), seed 1 stopped after
+        // its checkpoint of step 100 (by `train`)
+        Path one = sweepFile(Map.of("sweep_id", "first", "task", "mod-add", "p", 13, "train_fraction", 0.6,
+                "steps", 200, "checkpoint_every", 50, "eval_every", 10, "d_model", 64, "d_head", 16,
+                "runs", List.of(Map.of("seed", 0))));
+        CliTest.Result first = CliTest.run("sweep", "--archive", archive, "--config", one.toString(), "--no-progress");
+        assertEquals(0, first.code(), first.out() + first.err());
+        assertTrue(first.out().contains("training " + spec.members().get(0).runId() + " from step 0"), first.out());
         assertEquals(0, CliTest.run(train(archive, 1, 100)).code());
         Archive a = Archive.open(Path.of(archive));
         assertEquals(spec.members().get(0).runId(), a.runIds().stream().filter(id -> id.contains("-s0-")).findFirst().orElseThrow(),
@@ -76,7 +82,8 @@ class SweepCommandTest {
             RunArchive run = a.run(m.runId());
             assertEquals(List.of(0L, 50L, 100L, 150L, 200L), run.checkpointSteps());
             assertEquals("finished", run.info().summary().get("status"));
-            assertEquals(List.of("seeds5"), run.info().summary().get(SweepStore.SUMMARY_KEY));
+            assertEquals(m == spec.members().get(0) ? List.of("first", "seeds5") : List.of("seeds5"),
+                    run.info().summary().get(SweepStore.SUMMARY_KEY), "a run may belong to several sweeps");
         }
         assertEquals(SweepStore.memberIds(SweepStore.read(a, "seeds5")), spec.runIds(), "sweep metadata in the archive");
 
