@@ -54,6 +54,11 @@ public final class SweepCluster {
     /** Starts a clustered Vert.x on the loopback cluster {@code clusterName}; a clear error if it cannot. */
     static Vertx join(String clusterName) {
         System.setProperty("hazelcast.phone.home.enabled", "false");
+        System.setProperty("hazelcast.logging.type", "slf4j"); // before Hazelcast's first log line, which is read once
+        // Hazelcast's start-up notes (e.g. the java-module access hint) would bury the sweep's own lines; errors stay
+        if (System.getProperty("org.slf4j.simpleLogger.log.com.hazelcast") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.com.hazelcast", "error");
+        }
         VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
                 .setHost("127.0.0.1").setClusterPublicHost("127.0.0.1").setPort(0));
         try {
