@@ -1,6 +1,7 @@
 package org.dynalens.sweep;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import org.dynalens.archive.Archive;
 import org.dynalens.archive.RunArchive;
@@ -25,8 +26,9 @@ import java.util.concurrent.Executors;
  * checkpoint (every process shares the archive directory). It is the only writer of the index: workers train without
  * indexing, and the coordinator tags and indexes each run when its worker reports it done.
  *
- * <p>All queue state is touched only on the Vert.x event-loop thread of the three consumers and the watchdog timer;
- * index writes run on one background thread, never on the event loop.
+ * <p>The three consumers and the watchdog timer may run on different event-loop threads (each was registered from
+ * a non-Vert.x thread), so every access to the queue state holds this object's lock; index writes run on one
+ * background thread, never on the event loop.
  */
 public final class SweepCoordinator {
 
@@ -78,68 +80,17 @@ public final class SweepCoordinator {
                 pending.add(m.runId());
             }
         }
-        log("sweep " + spec.id() + ": " + pending.size() + " run(s) to train, " + finished.size()
+        log("sweep " + spec.id() + ": " + pending.size() + " run(s) to train, " + (members.size() - pending.size())
                 + " already done; waiting for workers on cluster '" + clusterName + "'");
         if (pending.isEmpty()) return outcomes();
         Vertx vertx = SweepCluster.join(clusterName);
         try {
-            vertx.eventBus().<JsonObject>consumer(SweepCluster.address(clusterName, "claim"), msg -> {
-                String worker = msg.body().getString("worker");
-                if (finishedAll()) {
-                    msg.reply(new JsonObject().put("finished", true));
-                    return;
-                }
-                String runId = pending.poll();
-                if (runId == null) {
-                    msg.reply(new JsonObject().put("wait", true));
-                    return;
-                }
-                claimed.put(runId, new Claim(worker, System.currentTimeMillis()));
-                attempts.merge(runId, 1, Integer::sum);
-                startedAt.putIfAbsent(runId, System.nanoTime());
-                log("assigned " + runId + " to worker " + worker + " (attempt " + attempts.get(runId) + ")");
-                msg.reply(new JsonObject().put("sweep_id", spec.id()).put("run_id", runId)
-                        .put("config", new JsonObject(members.get(runId).config().toMap())));
-            }).completion().toCompletionStage().toCompletableFuture().get();
-            vertx.eventBus().<JsonObject>consumer(SweepCluster.address(clusterName, "heartbeat"), msg -> {
-                String runId = msg.body().getString("run_id");
-                String worker = msg.body().getString("worker");
-                Claim c = claimed.get(runId);
-                if (c == null || !c.worker().equals(worker)) { // taken back: the worker must stop training it
-                    msg.reply(new JsonObject().put("abandon", true));
-                    return;
-                }
-                claimed.put(runId, new Claim(worker, System.currentTimeMillis()));
-                msg.reply(new JsonObject().put("ok", true));
-            }).completion().toCompletionStage().toCompletableFuture().get();
-            vertx.eventBus().<JsonObject>consumer(SweepCluster.address(clusterName, "done"), msg -> {
-                String runId = msg.body().getString("run_id");
-                String worker = msg.body().getString("worker");
-                Claim c = claimed.get(runId);
-                msg.reply(new JsonObject().put("ok", true));
-                if (c == null || !c.worker().equals(worker)) return; // a late report of a run taken back
-                claimed.remove(runId);
-                SweepSpec.Member m = members.get(runId);
-                if (msg.body().getBoolean("ok", false) && SweepStore.isDone(archive, m.config())) {
-                    log("worker " + worker + " finished " + runId);
-                    markDoneAndIndex(archive.run(runId), SweepRunner.Status.TRAINED,
-                            (System.nanoTime() - startedAt.get(runId)) / 1e9);
-                } else {
-                    String error = msg.body().getString("error", "the run is not at its final step");
-                    if (attempts.getOrDefault(runId, 0) >= MAX_ATTEMPTS) {
-                        log("run " + runId + " failed on worker " + worker + " (" + error + "); giving up after "
-                                + MAX_ATTEMPTS + " attempts");
-                        synchronized (this) {
-                            finished.put(runId, new SweepRunner.Outcome(runId, SweepRunner.Status.FAILED, null, error,
-                                    (System.nanoTime() - startedAt.get(runId)) / 1e9));
-                        }
-                        checkAllDone();
-                    } else {
-                        log("run " + runId + " failed on worker " + worker + " (" + error + "); queued again");
-                        pending.addFirst(runId);
-                    }
-                }
-            }).completion().toCompletionStage().toCompletableFuture().get();
+            vertx.eventBus().<JsonObject>consumer(SweepCluster.address(clusterName, "claim"), msg -> claim(msg))
+                    .completion().toCompletionStage().toCompletableFuture().get();
+            vertx.eventBus().<JsonObject>consumer(SweepCluster.address(clusterName, "heartbeat"), msg -> heartbeat(msg))
+                    .completion().toCompletionStage().toCompletableFuture().get();
+            vertx.eventBus().<JsonObject>consumer(SweepCluster.address(clusterName, "done"), msg -> done(msg))
+                    .completion().toCompletionStage().toCompletableFuture().get();
             vertx.setPeriodic(500, id -> reassignSilentRuns());
             allDone.get();
             // let idle workers ask once more and hear that the sweep is finished before the coordinator leaves
@@ -156,7 +107,76 @@ public final class SweepCoordinator {
         return outcomes();
     }
 
-    private void reassignSilentRuns() {
+    private synchronized void claim(Message<JsonObject> msg) {
+        String worker = msg.body().getString("worker");
+        if (finishedAll()) {
+            msg.reply(new JsonObject().put("finished", true));
+            return;
+        }
+        String runId = pending.poll();
+        if (runId == null) {
+            msg.reply(new JsonObject().put("wait", true));
+            return;
+        }
+        claimed.put(runId, new Claim(worker, System.currentTimeMillis()));
+        attempts.merge(runId, 1, Integer::sum);
+        startedAt.putIfAbsent(runId, System.nanoTime());
+        log("assigned " + runId + " to worker " + worker + " (attempt " + attempts.get(runId) + ")");
+        msg.reply(new JsonObject().put("sweep_id", spec.id()).put("run_id", runId)
+                .put("config_json", members.get(runId).config().toJson()));
+    }
+
+    private synchronized void heartbeat(Message<JsonObject> msg) {
+        String runId = msg.body().getString("run_id");
+        String worker = msg.body().getString("worker");
+        Claim c = claimed.get(runId);
+        if (c == null || !c.worker().equals(worker)) { // taken back: the worker must stop training it
+            msg.reply(new JsonObject().put("abandon", true));
+            return;
+        }
+        claimed.put(runId, new Claim(worker, System.currentTimeMillis()));
+        msg.reply(new JsonObject().put("ok", true));
+    }
+
+    private synchronized void done(Message<JsonObject> msg) {
+        String runId = msg.body().getString("run_id");
+        String worker = msg.body().getString("worker");
+        Claim c = claimed.get(runId);
+        msg.reply(new JsonObject().put("ok", true));
+        if (c == null || !c.worker().equals(worker)) {
+            // a late report of a run taken back: if it did finish, nobody needs to train it again
+            if (msg.body().getBoolean("ok", false) && pending.remove(runId)
+                    && SweepStore.isDone(archive, members.get(runId).config())) {
+                log("worker " + worker + " finished " + runId + " after all");
+                markDoneAndIndex(archive.run(runId), SweepRunner.Status.TRAINED,
+                        (System.nanoTime() - startedAt.get(runId)) / 1e9);
+            } else if (msg.body().getBoolean("ok", false) && !claimed.containsKey(runId) && !finished.containsKey(runId)) {
+                pending.addFirst(runId); // removed above but not done after all
+            }
+            return;
+        }
+        claimed.remove(runId);
+        SweepSpec.Member m = members.get(runId);
+        if (msg.body().getBoolean("ok", false) && SweepStore.isDone(archive, m.config())) {
+            log("worker " + worker + " finished " + runId);
+            markDoneAndIndex(archive.run(runId), SweepRunner.Status.TRAINED,
+                    (System.nanoTime() - startedAt.get(runId)) / 1e9);
+        } else {
+            String error = msg.body().getString("error", "the run is not at its final step");
+            if (attempts.getOrDefault(runId, 0) >= MAX_ATTEMPTS) {
+                log("run " + runId + " failed on worker " + worker + " (" + error + "); giving up after "
+                        + MAX_ATTEMPTS + " attempts");
+                finished.put(runId, new SweepRunner.Outcome(runId, SweepRunner.Status.FAILED, null, error,
+                        (System.nanoTime() - startedAt.get(runId)) / 1e9));
+                checkAllDone();
+            } else {
+                log("run " + runId + " failed on worker " + worker + " (" + error + "); queued again");
+                pending.addFirst(runId);
+            }
+        }
+    }
+
+    private synchronized void reassignSilentRuns() {
         long now = System.currentTimeMillis();
         List<String> silent = new ArrayList<>();
         claimed.forEach((runId, c) -> {

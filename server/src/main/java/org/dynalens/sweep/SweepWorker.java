@@ -1,5 +1,7 @@
 package org.dynalens.sweep;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -7,7 +9,9 @@ import org.dynalens.archive.Archive;
 import org.dynalens.plugin.train.RunConfig;
 import org.dynalens.plugin.train.TrainingListener;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.util.LinkedHashMap;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -26,6 +30,7 @@ import java.util.function.Supplier;
 public final class SweepWorker {
 
     static final long HEARTBEAT_MS = 1000;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Archive archive;
     private final String clusterName;
@@ -84,7 +89,14 @@ public final class SweepWorker {
 
     private boolean train(Vertx vertx, JsonObject claim) throws InterruptedException {
         String runId = claim.getString("run_id");
-        RunConfig cfg = RunConfig.fromMap(claim.getJsonObject("config").getMap()).withRunId(runId);
+        RunConfig cfg;
+        try {
+            cfg = RunConfig.fromMap(JSON.readValue(claim.getString("config_json"),
+                    new TypeReference<LinkedHashMap<String, Object>>() {
+                    })).withRunId(runId);
+        } catch (IOException e) {
+            throw new IllegalStateException("the coordinator sent an unreadable config for " + runId, e);
+        }
         log("worker " + name + " claimed " + runId);
         JsonObject beat = new JsonObject().put("worker", name).put("run_id", runId);
         AtomicBoolean abandoned = new AtomicBoolean();
