@@ -210,7 +210,7 @@ public final class SweepReport {
             grok[i] = g == null ? Double.NaN : g;
         }
         new Chart("Grok step (test loss first < 0.1) by run (x = run number in the tables)", "run", "step", false)
-                .add("grok step", x, grok, Chart.Style.BARS).writePng(dir.resolve("grok-steps.png"), RunReport.WIDTH, RunReport.HEIGHT);
+                .xRange(-0.5, members.size() - 0.5).add("grok step", x, grok, Chart.Style.BARS).writePng(dir.resolve("grok-steps.png"), RunReport.WIDTH, RunReport.HEIGHT);
         images.add("grok-steps.png");
 
         List<Double> kx = new ArrayList<>(), ky = new ArrayList<>();
@@ -222,8 +222,12 @@ public final class SweepReport {
                 ky.add((double) k);
             }
         }
+        int maxK = 1;
+        for (Member m : members) {
+            if (m.info != null && m.info.config().get("p") instanceof Number p) maxK = Math.max(maxK, (p.intValue() - 1) / 2);
+        }
         new Chart("Final key frequencies by run (x = run number in the tables)", "run", "frequency k", false)
-                .add("key frequency", kx.stream().mapToDouble(Double::doubleValue).toArray(),
+                .xRange(-0.5, members.size() - 0.5).yRange(0, maxK + 1).add("key frequency", kx.stream().mapToDouble(Double::doubleValue).toArray(),
                         ky.stream().mapToDouble(Double::doubleValue).toArray(), Chart.Style.POINTS)
                 .writePng(dir.resolve("key-freqs.png"), RunReport.WIDTH, RunReport.HEIGHT);
         images.add("key-freqs.png");
