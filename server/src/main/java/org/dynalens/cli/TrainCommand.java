@@ -2,10 +2,8 @@ package org.dynalens.cli;
 
 import org.dynalens.archive.Archive;
 import org.dynalens.indexer.RunIndex;
-import org.dynalens.server.IndexingListener;
 import org.dynalens.plugin.train.RunConfig;
-import org.dynalens.plugin.train.TrainingListener;
-import org.dynalens.plugin.train.TrainingRun;
+import org.dynalens.sweep.RunTrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -68,16 +66,17 @@ final class TrainCommand implements Callable<Integer> {
     String runId;
     @Option(names = "--no-progress", description = "Print one line per checkpoint instead of a progress bar.")
     boolean noProgress;
+    /** Set by a sweep for its child processes: the sweep process is the index writer and indexes the run itself. */
+    @Option(names = "--no-index", hidden = true)
+    boolean noIndex;
 
     @Override
     public Integer call() {
         RunConfig cfg = config();
         Archive a = archive.open();
-        RunIndex index = Indexes.openForWritingOrNull(a);
+        RunIndex index = noIndex ? null : Indexes.openForWritingOrNull(a);
         try (index; TrainingProgress progress = new TrainingProgress(!noProgress, System.out)) {
-            TrainingListener listener = index == null ? progress
-                    : TrainingListener.all(progress, new IndexingListener(a, index));
-            TrainingRun.train(cfg, a, listener);
+            RunTrainer.train(cfg, a, index, progress, null);
             System.out.println("run " + cfg.resolvedRunId() + " archived in " + a.root());
         }
         return 0;

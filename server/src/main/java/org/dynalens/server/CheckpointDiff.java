@@ -2,6 +2,8 @@ package org.dynalens.server;
 
 import org.dynalens.archive.Checkpoint;
 import org.dynalens.archive.Tensor;
+import org.dynalens.plugin.analysis.compare.HungarianAssignment;
+import org.dynalens.plugin.analysis.compare.LinearCka;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +18,7 @@ import java.util.TreeSet;
  * head-by-head similarity of the attention circuits. Activation CKA of the logits needs the model and lives in
  * {@link LogitProbe}.
  */
-final class CheckpointDiff {
+public final class CheckpointDiff {
 
     static final String KEY_FREQS = Checkpoint.ANALYSIS + "key_freqs";
 
@@ -26,7 +28,7 @@ final class CheckpointDiff {
     // ---- architecture -------------------------------------------------------------------------------------------
 
     /** Null when both have the same parameter names and shapes, else what differs (for a 400). */
-    static Map<String, Object> architectureDifference(Map<String, int[]> a, Map<String, int[]> b) {
+    public static Map<String, Object> architectureDifference(Map<String, int[]> a, Map<String, int[]> b) {
         List<String> onlyA = a.keySet().stream().filter(k -> !b.containsKey(k)).sorted().toList();
         List<String> onlyB = b.keySet().stream().filter(k -> !a.containsKey(k)).sorted().toList();
         List<Map<String, Object>> shapes = new ArrayList<>();
@@ -137,7 +139,7 @@ final class CheckpointDiff {
      * Key frequencies (the Fourier frequencies a grokking model uses, {@code analysis/key_freqs}) as sets: shared,
      * only in a, only in b. When either checkpoint has no such analysis, says which.
      */
-    static Map<String, Object> keyFrequencies(Checkpoint a, Checkpoint b) {
+    public static Map<String, Object> keyFrequencies(Checkpoint a, Checkpoint b) {
         Tensor ka = a.tensors().get(KEY_FREQS);
         Tensor kb = b.tensors().get(KEY_FREQS);
         Map<String, Object> out = new LinkedHashMap<>();
@@ -178,7 +180,7 @@ final class CheckpointDiff {
     // ---- representations ----------------------------------------------------------------------------------------
 
     /** Linear CKA of the token embeddings (rows of W_E: every input token's representation), or null. */
-    static Double embeddingCka(Map<String, Tensor> a, Map<String, Tensor> b) {
+    public static Double embeddingCka(Map<String, Tensor> a, Map<String, Tensor> b) {
         Tensor ea = a.get("embed.W_E");
         Tensor eb = b.get("embed.W_E");
         if (ea == null || eb == null || ea.rank() != 2) return null;
@@ -195,7 +197,7 @@ final class CheckpointDiff {
      * similarity is the mean of the two cosines. For two runs the assignment is the Hungarian matching that
      * maximises total similarity; within one run head i stays head i.
      */
-    static List<Map<String, Object>> heads(Map<String, Tensor> a, Map<String, Tensor> b, boolean sameRun) {
+    public static List<Map<String, Object>> heads(Map<String, Tensor> a, Map<String, Tensor> b, boolean sameRun) {
         List<Map<String, Object>> layers = new ArrayList<>();
         for (int layer = 0; a.containsKey("blocks." + layer + ".attn.W_O"); layer++) {
             HeadCircuits ca = HeadCircuits.of(a, layer);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import org.dynalens.archive.Tensor;
+import org.dynalens.plugin.analysis.compare.LinearCka;
 import org.dynalens.plugin.model.Djl;
 import org.dynalens.plugin.model.ModelConfig;
 import org.dynalens.plugin.model.Transformer;
@@ -19,7 +20,7 @@ import java.util.Map;
  * Runs two checkpoints' models on every input of their task (inference only: no gradients are recorded) and
  * compares their last-position logits with linear CKA. The model is rebuilt from the run's stored config.
  */
-final class LogitProbe {
+public final class LogitProbe {
 
     /** Inputs x output logits above this are not probed (memory and time per request stay bounded). */
     static final long MAX_VALUES = 20_000_000;
@@ -31,7 +32,7 @@ final class LogitProbe {
      * @return {@code {"logits": cka, "inputs": n}} or {@code {"logits": null, "note": why}} when a model cannot be
      *         rebuilt (unknown task or config keys, parameters that do not fit the config)
      */
-    static Map<String, Object> logitCka(Map<String, Object> configA, Map<String, Tensor> paramsA,
+    public static Map<String, Object> logitCka(Map<String, Object> configA, Map<String, Tensor> paramsA,
                                         Map<String, Object> configB, Map<String, Tensor> paramsB) {
         Map<String, Object> out = new LinkedHashMap<>();
         RunConfig cfgA;

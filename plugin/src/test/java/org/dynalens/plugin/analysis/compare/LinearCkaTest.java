@@ -1,4 +1,4 @@
-package org.dynalens.server;
+package org.dynalens.plugin.analysis.compare;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package org.dynalens.server;
+package org.dynalens.plugin.analysis.compare;
 
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +40,17 @@ class HungarianAssignmentTest {
     void maximiseFindsTheBestSimilarity() {
         double[][] similarity = {{0.1, 0.9}, {0.8, 0.2}};
         assertArrayEquals(new int[] {1, 0}, HungarianAssignment.maximise(similarity));
+    }
+
+    @Test
+    void recoversAPermutationOfHeadsAndHandlesMoreColumnsThanRows() {
+        // heads of run b are those of run a in the order 2, 0, 3, 1: similarity 1 on the permutation, 0.2 elsewhere
+        int[] perm = {2, 0, 3, 1};
+        double[][] similarity = new double[4][4];
+        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) similarity[i][j] = perm[i] == j ? 1 : 0.2;
+        assertArrayEquals(perm, HungarianAssignment.maximise(similarity));
+        // 2 rows, 3 columns: row 0 takes column 2 (cost 0), row 1 column 0 (cost 1): total 1
+        assertArrayEquals(new int[] {2, 0}, HungarianAssignment.minimise(new double[][] {{5, 4, 0}, {1, 2, 0.5}}));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.dynalens.server;
+package org.dynalens.plugin.analysis.compare;
 
 /**
  * Linear centred kernel alignment (Kornblith et al. 2019; ANCHORS.md section 3) between two representations of the
@@ -6,7 +6,7 @@ package org.dynalens.server;
  * 1 for representations equal up to rotation and isotropic scaling, near 0 for unrelated ones. Computed with the
  * d x d Gram form, O(n d^2), in double precision.
  */
-final class LinearCka {
+public final class LinearCka {
 
     private LinearCka() {
     }
@@ -16,7 +16,7 @@ final class LinearCka {
      * @param y row-major [n, dy]
      * @return CKA in [0, 1], or NaN when either representation is constant over the inputs
      */
-    static double of(float[] x, int dx, float[] y, int dy) {
+    public static double of(float[] x, int dx, float[] y, int dy) {
         if (dx <= 0 || dy <= 0 || x.length % dx != 0 || y.length % dy != 0 || x.length / dx != y.length / dy) {
             throw new IllegalArgumentException("X and Y must hold the same number of rows");
         }

@@ -1,4 +1,4 @@
-package org.dynalens.server;
+package org.dynalens.plugin.analysis.compare;
 
 import java.util.Arrays;
 
@@ -7,7 +7,7 @@ import java.util.Arrays;
  * given an n x m cost matrix with n <= m, pick one column per row, each column at most once, minimising the total
  * cost. Used to match attention heads of two runs by similarity ({@link #maximise}).
  */
-final class HungarianAssignment {
+public final class HungarianAssignment {
 
     private HungarianAssignment() {
     }
@@ -16,7 +16,7 @@ final class HungarianAssignment {
      * @param cost n x m, n <= m, finite values
      * @return for each row the column assigned to it
      */
-    static int[] minimise(double[][] cost) {
+    public static int[] minimise(double[][] cost) {
         int n = cost.length;
         if (n == 0) return new int[0];
         int m = cost[0].length;
@@ -76,7 +76,7 @@ final class HungarianAssignment {
     }
 
     /** The assignment with the largest total similarity. */
-    static int[] maximise(double[][] similarity) {
+    public static int[] maximise(double[][] similarity) {
         double[][] cost = new double[similarity.length][];
         for (int i = 0; i < similarity.length; i++) {
             cost[i] = new double[similarity[i].length];
