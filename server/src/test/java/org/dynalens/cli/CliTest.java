@@ -120,7 +120,8 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : List.of("train", "serve", "search", "reindex", "inspect", "demo", "analyze", "report")) {
+        for (String command : List.of("train", "serve", "search", "reindex", "inspect", "demo", "analyze", "report",
+                "sweep", "sweep-report", "worker")) {
             Result help = run(command, "--help");
             assertEquals(0, help.code(), command + ": " + help.err());
             assertTrue(help.out().startsWith("Usage: dynalens " + command), help.out());
