@@ -64,6 +64,13 @@ final class TrainCommand implements Callable<Integer> {
     Integer vocab;
     @Option(names = "--batch-size", description = "Sequences per step (sequence tasks; classification is full-batch).")
     Integer batchSize;
+    @Option(names = "--grokfast", description = "Grokfast-EMA gradient filter (Lee et al. 2024) with alpha 0.98, lambda 2 "
+            + "unless --grokfast-alpha/--grokfast-lambda say otherwise. Off by default.")
+    boolean grokfast;
+    @Option(names = "--grokfast-alpha", paramLabel = "A", description = "Grokfast EMA momentum (turns Grokfast on).")
+    Double grokfastAlpha;
+    @Option(names = "--grokfast-lambda", paramLabel = "L", description = "Grokfast amplification of the slow gradient (turns Grokfast on).")
+    Double grokfastLambda;
     @Option(names = "--run-id", description = "Run id (default: derived from the config, so the same config resumes).")
     String runId;
     @Option(names = "--no-progress", description = "Print one line per checkpoint instead of a progress bar.")
@@ -111,6 +118,11 @@ final class TrainCommand implements Callable<Integer> {
         putIf(values, "vocab", vocab);
         putIf(values, "batch_size", batchSize);
         putIf(values, "run_id", runId);
+        if (grokfast && grokfastAlpha == null && grokfastLambda == null && values.get("grokfast_alpha") == null) {
+            values.put("grokfast_alpha", RunConfig.GROKFAST_ALPHA);
+        }
+        putIf(values, "grokfast_alpha", grokfastAlpha);
+        putIf(values, "grokfast_lambda", grokfastLambda);
         return RunConfig.fromMap(values).validate();
     }
 

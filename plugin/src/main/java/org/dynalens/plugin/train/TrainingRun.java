@@ -76,7 +76,7 @@ public final class TrainingRun {
         Task task = cfg.createTask();
         ModelConfig modelConfig = cfg.model(task);
         try (NDManager manager = Djl.newManager()) {
-            AdamW optimiser = new AdamW(cfg.lr(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.warmupSteps());
+            AdamW optimiser = AdamW.forConfig(cfg);
             RunSession session = RunSession.open(cfg, archive, task.name(), TrainingRun.class, modelConfig, provenance);
             Transformer model = session.model(modelConfig, manager, optimiser);
             listener.onStart(session.info, session.start, cfg.steps());
