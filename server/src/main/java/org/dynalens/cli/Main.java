@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "dynalens", mixinStandardHelpOptions = true, version = "dynalens 0.1.0",
         description = "Train small transformers, keep every checkpoint, search and compare circuits.",
         subcommands = {TrainCommand.class, ServeCommand.class, SearchCommand.class, ReindexCommand.class,
-                InspectCommand.class, DemoCommand.class, AnalyzeCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+                InspectCommand.class, DemoCommand.class, AnalyzeCommand.class, ReportCommand.class, TrajectoryCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
 
     public static final int BAD_INPUT = 2;
