@@ -71,6 +71,10 @@ final class TrainCommand implements Callable<Integer> {
     Double grokfastAlpha;
     @Option(names = "--grokfast-lambda", paramLabel = "L", description = "Grokfast amplification of the slow gradient (turns Grokfast on).")
     Double grokfastLambda;
+    @Option(names = "--from", paramLabel = "RUN@STEP", description = "Branch: start from the weights of checkpoint STEP "
+            + "of run RUN (same architecture; task, data and hyper-parameters may differ) with a fresh optimiser. "
+            + "The new run records parent_run and parent_step.")
+    String from;
     @Option(names = "--run-id", description = "Run id (default: derived from the config, so the same config resumes).")
     String runId;
     @Option(names = "--no-progress", description = "Print one line per checkpoint instead of a progress bar.")
@@ -118,6 +122,18 @@ final class TrainCommand implements Callable<Integer> {
         putIf(values, "vocab", vocab);
         putIf(values, "batch_size", batchSize);
         putIf(values, "run_id", runId);
+        if (from != null) {
+            int at = from.lastIndexOf('@');
+            if (at <= 0 || at == from.length() - 1) {
+                throw new IllegalArgumentException("--from takes RUN@STEP, got '" + from + "'");
+            }
+            try {
+                values.put("parent_step", Long.parseLong(from.substring(at + 1)));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--from takes RUN@STEP with a number STEP, got '" + from + "'");
+            }
+            values.put("parent_run", from.substring(0, at));
+        }
         if (grokfast && grokfastAlpha == null && grokfastLambda == null && values.get("grokfast_alpha") == null) {
             values.put("grokfast_alpha", RunConfig.GROKFAST_ALPHA);
         }
