@@ -28,6 +28,8 @@ public final class AdamW {
     private long step;
     /** Optional gradient filter applied before each update (null: plain AdamW). */
     private Grokfast grokfast;
+    /** Optional lottery-ticket mask applied to the weights after each update (null: dense training). */
+    private MagnitudeMask mask;
     private NDManager stateManager;
 
     public AdamW(double lr, double weightDecay, double beta1, double beta2, double eps, int warmupSteps) {
@@ -43,6 +45,7 @@ public final class AdamW {
     public static AdamW forConfig(RunConfig cfg) {
         AdamW a = new AdamW(cfg.lr(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.warmupSteps());
         if (cfg.grokfast()) a.grokfast = new Grokfast(cfg.grokfastAlpha(), cfg.grokfastLambda());
+        if (cfg.ticketKeep() != null) a.mask = new MagnitudeMask(); // filled from the parent or the checkpoint
         return a;
     }
 
@@ -50,6 +53,11 @@ public final class AdamW {
     public AdamW withGrokfast(Grokfast filter) {
         this.grokfast = filter;
         return this;
+    }
+
+    /** The lottery-ticket mask of this optimiser, or null for dense training. */
+    public MagnitudeMask mask() {
+        return mask;
     }
 
     /** Number of updates applied so far. */
@@ -96,6 +104,7 @@ public final class AdamW {
                 g.subi(g); // zero it for the next backward (gradients accumulate)
             }
         }
+        if (mask != null) mask.apply(params, stateManager); // pruned weights stay zero (Frankle and Carbin 2019)
     }
 
     /** Optimiser state as archive tensors: {@code m/<name>}, {@code v/<name>} and {@code step}. */
@@ -111,6 +120,7 @@ public final class AdamW {
         }
         out.put("step", Tensor.of(new long[] {step}));
         if (grokfast != null) out.putAll(grokfast.state());
+        if (mask != null) out.putAll(mask.state(params));
         return out;
     }
 
@@ -128,6 +138,7 @@ public final class AdamW {
             v.put(e.getKey(), stateManager.create(vt.floats(), e.getValue().getShape()));
         }
         if (grokfast != null) grokfast.load(state, params, stateManager);
+        if (mask != null) mask.load(state);
     }
 
     private static int[] shape(NDArray a) {

@@ -35,6 +35,8 @@ final class RunSession {
     final RunConfig cfg;
     /** For a fresh branched run ({@code parent_run}, {@code parent_step}): the checkpoint it starts from. */
     final Checkpoint parent;
+    /** For a fresh lottery ticket ({@code ticket_keep}): the mask from the parent's final checkpoint. */
+    private MagnitudeMask ticketMask;
     RunInfo info;
     private final long began = System.nanoTime();
     private long stepsDone;
@@ -78,11 +80,24 @@ final class RunSession {
             return new RunSession(cfg, run, info, last, series, null);
         }
         Checkpoint parent = cfg.parentRun() == null ? null : parentCheckpoint(archive, cfg, modelConfig);
+        MagnitudeMask mask = null;
+        Map<String, Object> summary = new LinkedHashMap<>(Map.of("status", "running"));
+        if (cfg.ticketKeep() != null) {
+            // lottery ticket: the mask comes from the parent's final weights, the start from its step k (rewind)
+            RunArchive parentRun = archive.run(cfg.parentRun());
+            Checkpoint last = lastReadableCheckpoint(parentRun);
+            mask = MagnitudeMask.global(last.params(), cfg.ticketKeep());
+            summary.put("ticket_mask_step", last.step());
+            summary.put("ticket_kept", mask.keptCount());
+            summary.put("ticket_prunable", mask.prunableCount());
+        }
         Map<String, Object> provenance = Provenance.of(trainer, modelConfig);
         provenance.putAll(extraProvenance); // e.g. Tribuo's provenance; same keys win
         RunInfo info = new RunInfo(id, taskName, cfg.seed(), Instant.now(), cfg.withRunId(null).toMap(),
-                provenance, Map.of("status", "running"));
-        return new RunSession(cfg, archive.createRun(info), info, null, new MetricSeries(), parent);
+                provenance, summary);
+        RunSession session = new RunSession(cfg, archive.createRun(info), info, null, new MetricSeries(), parent);
+        session.ticketMask = mask;
+        return session;
     }
 
     /**
@@ -121,10 +136,15 @@ final class RunSession {
             // a branch starts from the parent's weights with a fresh optimiser (zero AdamW moments, step 0, the
             // warm-up again): the usual fine-tuning setup; the parent's optimiser state is not carried over
             model = Transformer.fromTensors(modelConfig, parent.params(), manager);
+            if (cfg.ticketKeep() != null) {
+                // lottery ticket: the mask comes from the parent's final weights, the start from its step k (rewind)
+                optimiser.mask().load(ticketMask.state(model.parameters()));
+            }
         } else {
             model = Transformer.initialise(modelConfig, cfg.seed(), manager);
         }
         optimiser.initState(model.parameters(), manager);
+        if (optimiser.mask() != null) optimiser.mask().apply(model.parameters(), manager);
         return model;
     }
 
