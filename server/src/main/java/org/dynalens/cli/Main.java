@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "dynalens", mixinStandardHelpOptions = true, version = "dynalens 0.1.0",
         description = "Train small transformers, keep every checkpoint, search and compare circuits.",
         subcommands = {TrainCommand.class, ServeCommand.class, SearchCommand.class, ReindexCommand.class,
-                InspectCommand.class, DemoCommand.class, AnalyzeCommand.class, ReportCommand.class, TrajectoryCommand.class,
+                InspectCommand.class, DemoCommand.class, AnalyzeCommand.class, ReportCommand.class, TrajectoryCommand.class, TicketCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 
