@@ -77,20 +77,17 @@ final class RunSession {
                     .withSummary(Map.of("status", "running"));
             run.writeInfo(info);
             if (start > 0) LOG.info("resuming run {} from step {}", id, start);
-            return new RunSession(cfg, run, info, last, series, null);
+            // a branch killed before its first checkpoint starts again from its parent, not from the seed
+            Origin origin = last == null ? origin(archive, cfg, modelConfig) : Origin.NONE;
+            RunSession session = new RunSession(cfg, run, info, last, series, origin.parent());
+            session.ticketMask = origin.mask();
+            return session;
         }
-        Checkpoint parent = cfg.parentRun() == null ? null : parentCheckpoint(archive, cfg, modelConfig);
-        MagnitudeMask mask = null;
+        Origin origin = origin(archive, cfg, modelConfig);
+        Checkpoint parent = origin.parent();
+        MagnitudeMask mask = origin.mask();
         Map<String, Object> summary = new LinkedHashMap<>(Map.of("status", "running"));
-        if (cfg.ticketKeep() != null) {
-            // lottery ticket: the mask comes from the parent's final weights, the start from its step k (rewind)
-            RunArchive parentRun = archive.run(cfg.parentRun());
-            Checkpoint last = lastReadableCheckpoint(parentRun);
-            mask = MagnitudeMask.global(last.params(), cfg.ticketKeep());
-            summary.put("ticket_mask_step", last.step());
-            summary.put("ticket_kept", mask.keptCount());
-            summary.put("ticket_prunable", mask.prunableCount());
-        }
+        summary.putAll(origin.summary());
         Map<String, Object> provenance = Provenance.of(trainer, modelConfig);
         provenance.putAll(extraProvenance); // e.g. Tribuo's provenance; same keys win
         RunInfo info = new RunInfo(id, taskName, cfg.seed(), Instant.now(), cfg.withRunId(null).toMap(),
@@ -98,6 +95,25 @@ final class RunSession {
         RunSession session = new RunSession(cfg, archive.createRun(info), info, null, new MetricSeries(), parent);
         session.ticketMask = mask;
         return session;
+    }
+
+    /** Where a fresh run starts: nothing (the seed), a parent checkpoint, and for a lottery ticket also its mask. */
+    private record Origin(Checkpoint parent, MagnitudeMask mask, Map<String, Object> summary) {
+        static final Origin NONE = new Origin(null, null, Map.of());
+    }
+
+    private static Origin origin(Archive archive, RunConfig cfg, ModelConfig modelConfig) {
+        if (cfg.parentRun() == null) return Origin.NONE;
+        Checkpoint parent = parentCheckpoint(archive, cfg, modelConfig);
+        if (cfg.ticketKeep() == null) return new Origin(parent, null, Map.of());
+        // lottery ticket: the mask comes from the parent's final weights, the start from its step k (rewind)
+        Checkpoint last = lastReadableCheckpoint(archive.run(cfg.parentRun()));
+        MagnitudeMask mask = MagnitudeMask.global(last.params(), cfg.ticketKeep());
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("ticket_mask_step", last.step());
+        summary.put("ticket_kept", mask.keptCount());
+        summary.put("ticket_prunable", mask.prunableCount());
+        return new Origin(parent, mask, summary);
     }
 
     /**
