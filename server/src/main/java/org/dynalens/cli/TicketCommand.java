@@ -3,11 +3,7 @@ package org.dynalens.cli;
 import org.dynalens.archive.Archive;
 import org.dynalens.archive.RunArchive;
 import org.dynalens.archive.RunInfo;
-import org.dynalens.indexer.RunIndex;
 import org.dynalens.plugin.train.RunConfig;
-import org.dynalens.plugin.train.TrainingListener;
-import org.dynalens.plugin.train.TrainingRun;
-import org.dynalens.server.IndexingListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -58,13 +54,7 @@ final class TicketCommand implements Callable<Integer> {
         values.put("ticket_keep", keep);
         if (steps != null) values.put("steps", steps);
         RunConfig cfg = RunConfig.fromMap(values).validate();
-        RunIndex index = Indexes.openForWritingOrNull(a);
-        RunInfo ticket;
-        try (index; TrainingProgress progress = new TrainingProgress(!noProgress, System.out)) {
-            TrainingListener listener = index == null ? progress
-                    : TrainingListener.all(progress, new IndexingListener(a, index));
-            ticket = TrainingRun.train(cfg, a, listener).info();
-        }
+        RunInfo ticket = TrainCommand.trainAndIndex(cfg, a, !noProgress);
         System.out.println("ticket " + ticket.id() + " of " + runId + " (keep " + keep + ", rewind to step " + rewind
                 + ") archived in " + a.root());
         Map<String, Object> p = parent.info().summary(), t = ticket.summary();

@@ -1,6 +1,7 @@
 package org.dynalens.cli;
 
 import org.dynalens.archive.Archive;
+import org.dynalens.archive.RunInfo;
 import org.dynalens.indexer.RunIndex;
 import org.dynalens.server.IndexingListener;
 import org.dynalens.plugin.train.RunConfig;
@@ -84,14 +85,19 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         RunConfig cfg = config();
         Archive a = archive.open();
+        trainAndIndex(cfg, a, !noProgress);
+        System.out.println("run " + cfg.resolvedRunId() + " archived in " + a.root());
+        return 0;
+    }
+
+    /** Trains (or resumes) {@code cfg} in {@code a}, indexing each checkpoint as it lands; the run's final info. */
+    static RunInfo trainAndIndex(RunConfig cfg, Archive a, boolean progressBar) {
         RunIndex index = Indexes.openForWritingOrNull(a);
-        try (index; TrainingProgress progress = new TrainingProgress(!noProgress, System.out)) {
+        try (index; TrainingProgress progress = new TrainingProgress(progressBar, System.out)) {
             TrainingListener listener = index == null ? progress
                     : TrainingListener.all(progress, new IndexingListener(a, index));
-            TrainingRun.train(cfg, a, listener);
-            System.out.println("run " + cfg.resolvedRunId() + " archived in " + a.root());
+            return TrainingRun.train(cfg, a, listener).info();
         }
-        return 0;
     }
 
     /** The config these command-line arguments describe (used by tests to rebuild a CLI run's config). */
