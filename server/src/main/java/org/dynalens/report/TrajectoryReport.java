@@ -123,6 +123,8 @@ public final class TrajectoryReport {
                 String.format(Locale.ROOT, "PC1 (%.1f%%)", 100 * ratio[0]),
                 String.format(Locale.ROOT, "PC2 (%.1f%%)", 100 * ratio[1]), false);
         boolean single = summaries.size() == 1;
+        // labels by point: runs that share a point (e.g. the same initialisation) share one label
+        Map<List<Double>, List<String>> placed = new LinkedHashMap<>();
         for (String run : summaries.keySet()) {
             List<Integer> rows = new ArrayList<>();
             for (int i = 0; i < pca.runs().size(); i++) if (pca.runs().get(i).equals(run)) rows.add(i);
@@ -153,8 +155,10 @@ public final class TrajectoryReport {
                 if (at >= 0) labels.computeIfAbsent(at, k -> new ArrayList<>()).add(LABELS.get(name) + " " + step);
             });
             labels.computeIfAbsent(last, k -> new ArrayList<>()).add("step " + pca.steps().get(last));
-            labels.forEach((i, texts) -> c.label(r.projections()[i][0], r.projections()[i][1], String.join(", ", texts)));
+            labels.forEach((i, texts) -> placed.computeIfAbsent(List.of(r.projections()[i][0], r.projections()[i][1]),
+                    k -> new ArrayList<>()).add(String.join(", ", texts)));
         }
+        placed.forEach((xy, texts) -> c.label(xy.get(0), xy.get(1), String.join("; ", texts)));
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (double[] p : r.projections()) {
             lo = Math.min(lo, p[0]);
