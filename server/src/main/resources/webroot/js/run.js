@@ -58,10 +58,23 @@ function renderRun(run) {
   fill(document.getElementById('run-meta'),
     `task ${run.task} · seed ${run.seed} · created ${new Date(run.created).toLocaleString()} · `,
     `${run.checkpoints.length} checkpoints`,
-    live ? el('span', { class: 'live' }, ' · live') : '');
+    live ? el('span', { class: 'live' }, ' · live') : '',
+    parentLinks(run));
   renderKeyValues(document.getElementById('summary'), run.summary);
   renderKeyValues(document.getElementById('config'), run.config);
   document.getElementById('provenance').textContent = JSON.stringify(run.provenance, null, 2);
+}
+
+/** A branched run (train --from, ticket): links to its parent checkpoint and to the diff parent@step vs this@step. */
+function parentLinks(run) {
+  const parent = run.config?.parent_run;
+  if (!parent) return null;
+  const step = run.config.parent_step;
+  const ticket = run.config.ticket_keep != null ? ` (lottery ticket, keep ${run.config.ticket_keep})` : '';
+  return el('span', { id: 'parent-link' }, ' · branched from ',
+    el('a', { href: `run.html?id=${encodeURIComponent(parent)}` }, `${parent}@${step}`), ticket, ' (',
+    el('a', { href: `diff.html?a=${encodeURIComponent(`${parent}@${step}`)}&b=${encodeURIComponent(`${run.id}@${step}`)}` },
+      'compare'), ')');
 }
 
 function renderKeyValues(table, obj) {

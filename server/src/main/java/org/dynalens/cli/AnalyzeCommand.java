@@ -3,7 +3,10 @@ package org.dynalens.cli;
 import org.dynalens.archive.Archive;
 import org.dynalens.archive.RunArchive;
 import org.dynalens.indexer.RunIndex;
+import org.dynalens.plugin.analysis.Analysis;
+import org.dynalens.plugin.analysis.LocalLearningCoefficient;
 import org.dynalens.plugin.analysis.PhaseDetector;
+import org.dynalens.plugin.analysis.Sgld;
 import org.dynalens.plugin.analysis.RunAnalysis;
 import org.dynalens.plugin.train.TrainingRun;
 import picocli.CommandLine.Command;
@@ -11,6 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -30,6 +34,25 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Analyse even if the run's status is 'running' (e.g. a run that was killed).")
     boolean force;
 
+    @Option(names = "--llc", description = "Also the local learning coefficient of every checkpoint by SGLD "
+            + "(Lau et al. 2023); measures llc, llc_loss_init, llc_mean_loss. Costs chains x (draws + burn-in) "
+            + "forward-backward passes per checkpoint.")
+    boolean llc;
+    @Option(names = "--llc-epsilon", paramLabel = "EPS", description = "SGLD step size (default ${DEFAULT-VALUE}).")
+    double llcEpsilon = 3e-3;
+    @Option(names = "--llc-gamma", paramLabel = "G", description = "SGLD localisation strength (default ${DEFAULT-VALUE}).")
+    double llcGamma = 5;
+    @Option(names = "--llc-nbeta", paramLabel = "NB", description = "n times inverse temperature (default ${DEFAULT-VALUE}).")
+    double llcNBeta = 2;
+    @Option(names = "--llc-chains", paramLabel = "C", description = "SGLD chains (default ${DEFAULT-VALUE}).")
+    int llcChains = 2;
+    @Option(names = "--llc-draws", paramLabel = "D", description = "Draws per chain (default ${DEFAULT-VALUE}).")
+    int llcDraws = 100;
+    @Option(names = "--llc-burn-in", paramLabel = "B", description = "Discarded steps per chain (default ${DEFAULT-VALUE}).")
+    int llcBurnIn = 0;
+    @Option(names = "--llc-seed", paramLabel = "S", description = "Seed of the SGLD noise (default ${DEFAULT-VALUE}).")
+    long llcSeed = 0;
+
     @Override
     public Integer call() {
         Archive a = archive.open();
@@ -39,7 +62,9 @@ final class AnalyzeCommand implements Callable<Integer> {
             throw new IllegalStateException("run " + runId + " is still training (status 'running'); wait for it to "
                     + "finish, or pass --force if it was killed");
         }
-        RunAnalysis.Outcome outcome = TrainingRun.reanalyse(run);
+        List<Analysis> optIn = !llc ? List.of() : List.of(new LocalLearningCoefficient(new Sgld.Settings(
+                llcEpsilon, llcGamma, llcNBeta, llcChains, llcDraws, llcBurnIn, llcSeed)));
+        RunAnalysis.Outcome outcome = TrainingRun.reanalyse(run, optIn);
         System.out.println("run " + runId + ": " + outcome);
         System.out.println("phases: " + PhaseDetector.Phases.fromSummary(run.info().summary()));
         RunIndex index = Indexes.openForWritingOrNull(a);

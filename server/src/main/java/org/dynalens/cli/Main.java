@@ -15,7 +15,8 @@ import picocli.CommandLine.ScopeType;
         description = "Train small transformers, keep every checkpoint, search and compare circuits.",
         subcommands = {TrainCommand.class, ServeCommand.class, SearchCommand.class, ReindexCommand.class,
                 InspectCommand.class, DemoCommand.class, AnalyzeCommand.class, ReportCommand.class, SweepCommand.class,
-                SweepReportCommand.class, WorkerCommand.class, CommandLine.HelpCommand.class})
+                SweepReportCommand.class, WorkerCommand.class, TrajectoryCommand.class, TicketCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
 
     public static final int BAD_INPUT = 2;

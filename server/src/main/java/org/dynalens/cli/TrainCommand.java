@@ -1,6 +1,7 @@
 package org.dynalens.cli;
 
 import org.dynalens.archive.Archive;
+import org.dynalens.archive.RunInfo;
 import org.dynalens.indexer.RunIndex;
 import org.dynalens.plugin.train.RunConfig;
 import org.dynalens.sweep.RunTrainer;
@@ -62,6 +63,17 @@ final class TrainCommand implements Callable<Integer> {
     Integer vocab;
     @Option(names = "--batch-size", description = "Sequences per step (sequence tasks; classification is full-batch).")
     Integer batchSize;
+    @Option(names = "--grokfast", description = "Grokfast-EMA gradient filter (Lee et al. 2024) with alpha 0.98, lambda 2 "
+            + "unless --grokfast-alpha/--grokfast-lambda say otherwise. Off by default.")
+    boolean grokfast;
+    @Option(names = "--grokfast-alpha", paramLabel = "A", description = "Grokfast EMA momentum (turns Grokfast on).")
+    Double grokfastAlpha;
+    @Option(names = "--grokfast-lambda", paramLabel = "L", description = "Grokfast amplification of the slow gradient (turns Grokfast on).")
+    Double grokfastLambda;
+    @Option(names = "--from", paramLabel = "RUN@STEP", description = "Branch: start from the weights of checkpoint STEP "
+            + "of run RUN (same architecture; task, data and hyper-parameters may differ) with a fresh optimiser. "
+            + "The new run records parent_run and parent_step.")
+    String from;
     @Option(names = "--run-id", description = "Run id (default: derived from the config, so the same config resumes).")
     String runId;
     @Option(names = "--no-progress", description = "Print one line per checkpoint instead of a progress bar.")
@@ -78,8 +90,16 @@ final class TrainCommand implements Callable<Integer> {
         try (index; TrainingProgress progress = new TrainingProgress(!noProgress, System.out)) {
             RunTrainer.train(cfg, a, index, progress, null);
             System.out.println("run " + cfg.resolvedRunId() + " archived in " + a.root());
+            return 0;
         }
-        return 0;
+    }
+
+    /** Trains (or resumes) {@code cfg} in {@code a}, indexing each checkpoint as it lands; the run's final info. */
+    static RunInfo trainAndIndex(RunConfig cfg, Archive a, boolean progressBar) {
+        RunIndex index = Indexes.openForWritingOrNull(a);
+        try (index; TrainingProgress progress = new TrainingProgress(progressBar, System.out)) {
+            return RunTrainer.train(cfg, a, index, progress, null).info();
+        }
     }
 
     /** The config these command-line arguments describe (used by tests to rebuild a CLI run's config). */
@@ -110,6 +130,23 @@ final class TrainCommand implements Callable<Integer> {
         putIf(values, "vocab", vocab);
         putIf(values, "batch_size", batchSize);
         putIf(values, "run_id", runId);
+        if (from != null) {
+            int at = from.lastIndexOf('@');
+            if (at <= 0 || at == from.length() - 1) {
+                throw new IllegalArgumentException("--from takes RUN@STEP, got '" + from + "'");
+            }
+            try {
+                values.put("parent_step", Long.parseLong(from.substring(at + 1)));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--from takes RUN@STEP with a number STEP, got '" + from + "'");
+            }
+            values.put("parent_run", from.substring(0, at));
+        }
+        if (grokfast && grokfastAlpha == null && grokfastLambda == null && values.get("grokfast_alpha") == null) {
+            values.put("grokfast_alpha", RunConfig.GROKFAST_ALPHA);
+        }
+        putIf(values, "grokfast_alpha", grokfastAlpha);
+        putIf(values, "grokfast_lambda", grokfastLambda);
         return RunConfig.fromMap(values).validate();
     }
 

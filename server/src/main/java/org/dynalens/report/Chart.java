@@ -32,6 +32,10 @@ final class Chart {
     record Band(double from, double to, Color color, String label) {
     }
 
+    /** A text at a data point (e.g. the step of a checkpoint on a trajectory), drawn with a small ring. */
+    record Label(double x, double y, String text) {
+    }
+
     static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
             new Color(0x9467bd), new Color(0x8c564b)};
 
@@ -41,6 +45,7 @@ final class Chart {
     private final boolean logY;
     private final List<Series> series = new ArrayList<>();
     private final List<Band> bands = new ArrayList<>();
+    private final List<Label> labels = new ArrayList<>();
     private Double yMinFixed, yMaxFixed, xMinFixed, xMaxFixed;
 
     Chart(String title, String xLabel, String yLabel, boolean logY) {
@@ -57,6 +62,11 @@ final class Chart {
 
     Chart band(double from, double to, Color color, String label) {
         bands.add(new Band(from, to, color, label));
+        return this;
+    }
+
+    Chart label(double x, double y, String text) {
+        labels.add(new Label(x, y, text));
         return this;
     }
 
@@ -224,6 +234,16 @@ final class Chart {
                 }
                 barIndex++;
             }
+        }
+        d.setColor(Color.BLACK);
+        d.setStroke(new BasicStroke(1.2f));
+        FontMetrics dm = d.getFontMetrics();
+        for (Label l : labels) {
+            if (!Double.isFinite(l.x()) || !Double.isFinite(l.y()) || (logY && l.y() <= 0)) continue;
+            double px = sx.applyAsDouble(l.x()), py = sy.applyAsDouble(l.y());
+            d.draw(new java.awt.geom.Ellipse2D.Double(px - 4, py - 4, 8, 8));
+            float tx = (float) Math.min(px + 6, left + pw - dm.stringWidth(l.text()) - 2);
+            d.drawString(l.text(), tx, (float) py - 6);
         }
         d.dispose();
 

@@ -104,6 +104,12 @@ public final class RunReport {
         keys.add("key frequency", kx.stream().mapToDouble(Double::doubleValue).toArray(),
                 ky.stream().mapToDouble(Double::doubleValue).toArray(), Chart.Style.POINTS);
         save(dir, images, "key-freqs-over-time.png", keys, "A dot for every key frequency of every analysed checkpoint.");
+        String trajectory = TrajectoryReport.weightPathForReport(run, dir);
+        if (trajectory != null) {
+            images.put(trajectory, "Weight trajectory: every checkpoint's weights projected on the first two principal "
+                    + "components of all checkpoints (coloured by phase; labels at the phase boundaries). "
+                    + "More with dynalens trajectory.");
+        }
 
         List<String> spectra = new ArrayList<>();
         for (Map.Entry<Long, String> e : spectrumSteps().entrySet()) {

@@ -48,6 +48,33 @@ class AnalyzeCommandTest {
     }
 
     @Test
+    void llcIsAnOptInMeasureOfEveryCheckpoint() {
+        String archive = tmp.resolve("archive").toString();
+        CliTest.Result train = CliTest.run("train", "--archive", archive, "--p", "23", "--frac", "0.6", "--steps", "200",
+                "--checkpoint-every", "100", "--seed", "0", "--d-model", "32", "--heads", "2", "--d-head", "16",
+                "--no-progress");
+        assertEquals(0, train.code(), train.err());
+        String id = Archive.open(Path.of(archive)).runIds().get(0);
+        RunArchive run = Archive.open(Path.of(archive)).run(id);
+        assertFalse(run.readMeasures().names().contains("llc"), "not computed while training");
+
+        CliTest.Result analyze = CliTest.run("analyze", "--archive", archive, id, "--llc", "--llc-chains", "1",
+                "--llc-draws", "10");
+        assertEquals(0, analyze.code(), analyze.err());
+        double[] llc = run.readMeasures().values("llc");
+        assertEquals(3, llc.length);
+        for (double v : llc) assertTrue(Double.isFinite(v), java.util.Arrays.toString(llc));
+        assertTrue(llc[2] > 0, java.util.Arrays.toString(llc));
+        assertEquals(llc[2], run.readTensor(200, "analysis/llc").doubles()[0]);
+        CliTest.Result search = CliTest.run("search", "--archive", archive, "llc:[0 TO 1000000]");
+        assertTrue(search.out().contains(id), search.out() + search.err());
+
+        CliTest.Result bad = CliTest.run("analyze", "--archive", archive, id, "--llc", "--llc-epsilon", "-1");
+        assertEquals(Main.BAD_INPUT, bad.code(), bad.out() + bad.err());
+        assertTrue(bad.err().contains("epsilon"), bad.err());
+    }
+
+    @Test
     void badInputIsOneLineAndExitTwo() {
         String archive = tmp.resolve("archive").toString();
         CliTest.Result unknown = CliTest.run("analyze", "--archive", archive, "no-such-run");

@@ -38,7 +38,7 @@ class ReportCommandTest {
         assertTrue(html.contains("grok step"), html);
         for (String png : new String[] {"loss.png", "accuracy.png", "restricted-excluded-loss.png", "sum-sq-weights.png",
                 "gini.png", "num-key-freqs.png", "key-freqs-over-time.png", "spectrum-W_E-step-0.png",
-                "spectrum-W_E-step-300.png"}) {
+                "spectrum-W_E-step-300.png", "weights-pca.png"}) {
             assertTrue(html.contains("src=\"" + png + "\""), png + " referenced");
             BufferedImage img = ImageIO.read(out.resolve(png).toFile());
             assertNotNull(img, png + " is a PNG");

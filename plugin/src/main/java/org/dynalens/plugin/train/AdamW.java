@@ -26,6 +26,11 @@ public final class AdamW {
     private final Map<String, NDArray> m = new LinkedHashMap<>();
     private final Map<String, NDArray> v = new LinkedHashMap<>();
     private long step;
+    /** Optional gradient filter applied before each update (null: plain AdamW). */
+    private Grokfast grokfast;
+    /** Optional lottery-ticket mask applied to the weights after each update (null: dense training). */
+    private MagnitudeMask mask;
+    private NDManager stateManager;
 
     public AdamW(double lr, double weightDecay, double beta1, double beta2, double eps, int warmupSteps) {
         this.lr = lr;
@@ -34,6 +39,25 @@ public final class AdamW {
         this.beta2 = beta2;
         this.eps = eps;
         this.warmupSteps = warmupSteps;
+    }
+
+    /** The optimiser a run config asks for: AdamW, with the Grokfast filter when the config turns it on. */
+    public static AdamW forConfig(RunConfig cfg) {
+        AdamW a = new AdamW(cfg.lr(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.warmupSteps());
+        if (cfg.grokfast()) a.grokfast = new Grokfast(cfg.grokfastAlpha(), cfg.grokfastLambda());
+        if (cfg.ticketKeep() != null) a.mask = new MagnitudeMask(); // filled from the parent or the checkpoint
+        return a;
+    }
+
+    /** Adds the Grokfast gradient filter (Lee et al. 2024) in front of the update. */
+    public AdamW withGrokfast(Grokfast filter) {
+        this.grokfast = filter;
+        return this;
+    }
+
+    /** The lottery-ticket mask of this optimiser, or null for dense training. */
+    public MagnitudeMask mask() {
+        return mask;
     }
 
     /** Number of updates applied so far. */
@@ -48,6 +72,7 @@ public final class AdamW {
 
     /** Allocates zero moments for every parameter; call outside any NDScope so they outlive the step. */
     public void initState(Map<String, NDArray> params, NDManager stateManager) {
+        this.stateManager = stateManager;
         params.forEach((name, w) -> {
             m.computeIfAbsent(name, k -> stateManager.zeros(w.getShape()));
             v.computeIfAbsent(name, k -> stateManager.zeros(w.getShape()));
@@ -68,6 +93,7 @@ public final class AdamW {
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             NDArray w = e.getValue();
             try (NDArray g = w.getGradient()) {
+                if (grokfast != null) grokfast.filter(e.getKey(), g, stateManager);
                 NDArray mi = m.get(e.getKey());
                 NDArray vi = v.get(e.getKey());
                 w.muli((float) (1 - lrNow * weightDecay));
@@ -78,6 +104,7 @@ public final class AdamW {
                 g.subi(g); // zero it for the next backward (gradients accumulate)
             }
         }
+        if (mask != null) mask.apply(params, stateManager); // pruned weights stay zero (Frankle and Carbin 2019)
     }
 
     /** Optimiser state as archive tensors: {@code m/<name>}, {@code v/<name>} and {@code step}. */
@@ -92,11 +119,14 @@ public final class AdamW {
             out.put("v/" + e.getKey(), Tensor.of(vi.toFloatArray(), shape));
         }
         out.put("step", Tensor.of(new long[] {step}));
+        if (grokfast != null) out.putAll(grokfast.state());
+        if (mask != null) out.putAll(mask.state(params));
         return out;
     }
 
     /** Restores the state written by {@link #state}. */
     public void load(Map<String, Tensor> state, Map<String, NDArray> params, NDManager stateManager) {
+        this.stateManager = stateManager;
         Tensor s = state.get("step");
         if (s == null) throw new IllegalArgumentException("optimiser state has no step");
         step = ((long[]) s.data())[0];
@@ -107,6 +137,8 @@ public final class AdamW {
             m.put(e.getKey(), stateManager.create(mt.floats(), e.getValue().getShape()));
             v.put(e.getKey(), stateManager.create(vt.floats(), e.getValue().getShape()));
         }
+        if (grokfast != null) grokfast.load(state, params, stateManager);
+        if (mask != null) mask.load(state);
     }
 
     private static int[] shape(NDArray a) {

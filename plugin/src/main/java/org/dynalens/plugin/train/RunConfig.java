@@ -35,7 +35,8 @@ public record RunConfig(
         int nLayers, int dModel, int nHeads, int dHead, int dMlp,
         String runId,
         Integer nCtx, Integer vocab, Integer batchSize, Boolean attnOnly, Boolean layerNorm,
-        Map<String, Object> taskSettings) {
+        Map<String, Object> taskSettings,
+        Double grokfastAlpha, Double grokfastLambda, String parentRun, Long parentStep, Double ticketKeep) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -53,6 +54,18 @@ public record RunConfig(
             "task_settings");
 
     /**
+     * Opt-in settings of any task: Grokfast's filter, the checkpoint a branched run starts from, and a lottery
+     * ticket's kept fraction. Left out of {@link #toMap()} when null, so configs without them keep their JSON,
+     * identity hash and run id (RunIdStabilityTest).
+     */
+    private static final List<String> OPTIONAL_KEYS = List.of("grokfast_alpha", "grokfast_lambda", "parent_run",
+            "parent_step", "ticket_keep");
+
+    /** Grokfast-EMA defaults of Lee et al. 2024 (their Algorithm 2 and released code): alpha 0.98, lambda 2. */
+    public static final double GROKFAST_ALPHA = 0.98;
+    public static final double GROKFAST_LAMBDA = 2.0;
+
+    /**
      * The grokking setup (see the class comment). {@code n_ctx}, {@code vocab}, {@code batch_size}, {@code attn_only},
      * {@code layer_norm} and {@code task_settings} are null: they belong to sequence tasks.
      */
@@ -60,7 +73,8 @@ public record RunConfig(
         return new RunConfig("mod-add", 113, 0.3, 0, 10_000, 100, 10,
                 1e-3, 1.0, 0.9, 0.98, 1e-8, 10,
                 1, 128, 4, 32, 512, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null,
+                null, null, null, null, null);
     }
 
     /**
@@ -74,7 +88,8 @@ public record RunConfig(
         return new RunConfig(task, 113, 0.3, 0, 2000, 100, 10,
                 3e-3, 0.0, 0.9, 0.98, 1e-8, 10,
                 2, 64, 2, 32, 256, null,
-                null, null, 64, true, false, Map.of());
+                null, null, 64, true, false, Map.of(),
+                null, null, null, null, null);
     }
 
     /** Whether the task is a next-token task trained by {@link SequenceTrainingRun}. */
@@ -95,6 +110,16 @@ public record RunConfig(
         require(eps > 0, "eps must be > 0, got " + eps);
         require(warmupSteps >= 0, "warmup_steps must be >= 0, got " + warmupSteps);
         require(trainFraction > 0 && trainFraction < 1, "train_fraction must be in (0, 1), got " + trainFraction);
+        require((grokfastAlpha == null) == (grokfastLambda == null),
+                "grokfast_alpha and grokfast_lambda are given together (or neither)");
+        require(grokfastAlpha == null || (grokfastAlpha >= 0 && grokfastAlpha < 1),
+                "grokfast_alpha must be in [0, 1), got " + grokfastAlpha);
+        require(grokfastLambda == null || (grokfastLambda >= 0 && Double.isFinite(grokfastLambda)),
+                "grokfast_lambda must be >= 0, got " + grokfastLambda);
+        require((parentRun == null) == (parentStep == null), "parent_run and parent_step are given together (or neither)");
+        require(parentStep == null || parentStep >= 0, "parent_step must be >= 0, got " + parentStep);
+        require(ticketKeep == null || (ticketKeep > 0 && ticketKeep <= 1), "ticket_keep must be in (0, 1], got " + ticketKeep);
+        require(ticketKeep == null || parentRun != null, "ticket_keep needs parent_run and parent_step (the rewind point)");
         if (isSequenceTask()) {
             require(batchSize != null && batchSize > 0, "batch_size must be > 0 for sequence tasks, got " + batchSize);
             SequenceTask t = createSequenceTask();
@@ -150,14 +175,38 @@ public record RunConfig(
     public RunConfig withSteps(int newSteps) {
         return new RunConfig(task, p, trainFraction, seed, newSteps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
-                nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings);
+                nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
+                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep);
+    }
+
+    /** Whether the Grokfast gradient filter is on. */
+    @JsonIgnore
+    public boolean grokfast() {
+        return grokfastAlpha != null;
+    }
+
+    /** A copy that starts from checkpoint {@code step} of run {@code run} (a branched run). */
+    public RunConfig withParent(String run, long step) {
+        return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
+                beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
+                nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
+                grokfastAlpha, grokfastLambda, run, step, ticketKeep);
+    }
+
+    /** A copy that is a lottery ticket keeping fraction {@code keep} of the parent's final weights. */
+    public RunConfig withTicketKeep(Double keep) {
+        return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
+                beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
+                nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
+                grokfastAlpha, grokfastLambda, parentRun, parentStep, keep);
     }
 
     /** A copy with an explicit run id. */
     public RunConfig withRunId(String id) {
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, id,
-                nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings);
+                nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
+                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep);
     }
 
     /**
@@ -191,6 +240,7 @@ public record RunConfig(
         Map<String, Object> m = JSON.convertValue(this, new TypeReference<LinkedHashMap<String, Object>>() {
         });
         for (String key : SEQUENCE_KEYS) if (m.get(key) == null) m.remove(key);
+        for (String key : OPTIONAL_KEYS) if (m.get(key) == null) m.remove(key);
         return m;
     }
 
@@ -211,6 +261,12 @@ public record RunConfig(
         boolean sequence = taskName instanceof String t && Tasks.isSequenceTask(t);
         Map<String, Object> merged = sequence ? sequenceDefaults((String) taskName).toMap() : defaults().toMap();
         merged.putAll(values);
+        // one Grokfast setting switches the filter on; the other takes the paper's default, so the stored config
+        // (and the run id) always names both
+        if (merged.get("grokfast_alpha") != null || merged.get("grokfast_lambda") != null) {
+            if (merged.get("grokfast_alpha") == null) merged.put("grokfast_alpha", GROKFAST_ALPHA);
+            if (merged.get("grokfast_lambda") == null) merged.put("grokfast_lambda", GROKFAST_LAMBDA);
+        }
         RunConfig cfg;
         try {
             cfg = JSON.convertValue(merged, RunConfig.class);
@@ -240,7 +296,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx != null ? nCtx : t.contextLength(), vocab != null ? vocab : t.vocab(), batchSize, attnOnly,
-                layerNorm, taskSettings);
+                layerNorm, taskSettings, grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep);
     }
 
     /** Reads a JSON config file (keys as in {@link #toJson()}); missing keys take the defaults. */

@@ -33,12 +33,18 @@ final class RunSession {
     final MetricSeries series;
     final long start;
     final RunConfig cfg;
+    /** For a fresh branched run ({@code parent_run}, {@code parent_step}): the checkpoint it starts from. */
+    final Checkpoint parent;
+    /** For a fresh lottery ticket ({@code ticket_keep}): the mask from the parent's final checkpoint. */
+    private MagnitudeMask ticketMask;
     RunInfo info;
     private final long began = System.nanoTime();
     private long stepsDone;
 
-    private RunSession(RunConfig cfg, RunArchive run, RunInfo info, Checkpoint resumeFrom, MetricSeries series) {
+    private RunSession(RunConfig cfg, RunArchive run, RunInfo info, Checkpoint resumeFrom, MetricSeries series,
+                       Checkpoint parent) {
         this.cfg = cfg;
+        this.parent = parent;
         this.run = run;
         this.info = info;
         this.resumeFrom = resumeFrom;
@@ -71,13 +77,69 @@ final class RunSession {
                     .withSummary(Map.of("status", "running"));
             run.writeInfo(info);
             if (start > 0) LOG.info("resuming run {} from step {}", id, start);
-            return new RunSession(cfg, run, info, last, series);
+            // a branch killed before its first checkpoint starts again from its parent, not from the seed
+            Origin origin = last == null ? origin(archive, cfg, modelConfig) : Origin.NONE;
+            RunSession session = new RunSession(cfg, run, info, last, series, origin.parent());
+            session.ticketMask = origin.mask();
+            return session;
         }
+        Origin origin = origin(archive, cfg, modelConfig);
+        Checkpoint parent = origin.parent();
+        MagnitudeMask mask = origin.mask();
+        Map<String, Object> summary = new LinkedHashMap<>(Map.of("status", "running"));
+        summary.putAll(origin.summary());
         Map<String, Object> provenance = Provenance.of(trainer, modelConfig);
         provenance.putAll(extraProvenance); // e.g. Tribuo's provenance; same keys win
         RunInfo info = new RunInfo(id, taskName, cfg.seed(), Instant.now(), cfg.withRunId(null).toMap(),
-                provenance, Map.of("status", "running"));
-        return new RunSession(cfg, archive.createRun(info), info, null, new MetricSeries());
+                provenance, summary);
+        RunSession session = new RunSession(cfg, archive.createRun(info), info, null, new MetricSeries(), parent);
+        session.ticketMask = mask;
+        return session;
+    }
+
+    /** Where a fresh run starts: nothing (the seed), a parent checkpoint, and for a lottery ticket also its mask. */
+    private record Origin(Checkpoint parent, MagnitudeMask mask, Map<String, Object> summary) {
+        static final Origin NONE = new Origin(null, null, Map.of());
+    }
+
+    private static Origin origin(Archive archive, RunConfig cfg, ModelConfig modelConfig) {
+        if (cfg.parentRun() == null) return Origin.NONE;
+        Checkpoint parent = parentCheckpoint(archive, cfg, modelConfig);
+        if (cfg.ticketKeep() == null) return new Origin(parent, null, Map.of());
+        // lottery ticket: the mask comes from the parent's final weights, the start from its step k (rewind)
+        Checkpoint last = lastReadableCheckpoint(archive.run(cfg.parentRun()));
+        MagnitudeMask mask = MagnitudeMask.global(last.params(), cfg.ticketKeep());
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("ticket_mask_step", last.step());
+        summary.put("ticket_kept", mask.keptCount());
+        summary.put("ticket_prunable", mask.prunableCount());
+        return new Origin(parent, mask, summary);
+    }
+
+    /**
+     * The checkpoint a branched run starts from, read and checked before the child is created: it must exist and
+     * hold exactly the parameters (names and shapes) of the child's model.
+     */
+    private static Checkpoint parentCheckpoint(Archive archive, RunConfig cfg, ModelConfig modelConfig) {
+        String ref = cfg.parentRun() + "@" + cfg.parentStep();
+        if (!archive.hasRun(cfg.parentRun())) throw new IllegalArgumentException("no run '" + cfg.parentRun() + "' to branch from");
+        RunArchive parentRun = archive.run(cfg.parentRun());
+        if (!parentRun.checkpointSteps().contains(cfg.parentStep())) {
+            throw new IllegalArgumentException("run " + cfg.parentRun() + " has no checkpoint at step " + cfg.parentStep()
+                    + " (it has " + parentRun.checkpointSteps() + ")");
+        }
+        Checkpoint c = parentRun.readCheckpoint(cfg.parentStep());
+        Map<String, List<Integer>> expected = new java.util.TreeMap<>(), found = new java.util.TreeMap<>();
+        try (ai.djl.ndarray.NDManager m = org.dynalens.plugin.model.Djl.newManager();
+             Transformer shape = Transformer.initialise(modelConfig, 0, m)) {
+            shape.toTensors().forEach((k, v) -> expected.put(k, java.util.Arrays.stream(v.shape()).boxed().toList()));
+        }
+        c.params().forEach((k, v) -> found.put(k, java.util.Arrays.stream(v.shape()).boxed().toList()));
+        if (!expected.equals(found)) {
+            throw new IllegalArgumentException("cannot branch from " + ref + ": same architecture required, but "
+                    + difference(new LinkedHashMap<>(found), new LinkedHashMap<>(expected)) + " (parent vs this run)");
+        }
+        return c;
     }
 
     /** The model to train: restored from the resume checkpoint, else freshly initialised from the seed. */
@@ -86,10 +148,19 @@ final class RunSession {
         if (resumeFrom != null) {
             model = Transformer.fromTensors(modelConfig, resumeFrom.params(), manager);
             optimiser.load(resumeFrom.withPrefix(Checkpoint.OPTIM), model.parameters(), manager);
+        } else if (parent != null) {
+            // a branch starts from the parent's weights with a fresh optimiser (zero AdamW moments, step 0, the
+            // warm-up again): the usual fine-tuning setup; the parent's optimiser state is not carried over
+            model = Transformer.fromTensors(modelConfig, parent.params(), manager);
+            if (cfg.ticketKeep() != null) {
+                // lottery ticket: the mask comes from the parent's final weights, the start from its step k (rewind)
+                optimiser.mask().load(ticketMask.state(model.parameters()));
+            }
         } else {
             model = Transformer.initialise(modelConfig, cfg.seed(), manager);
         }
         optimiser.initState(model.parameters(), manager);
+        if (optimiser.mask() != null) optimiser.mask().apply(model.parameters(), manager);
         return model;
     }
 
@@ -149,7 +220,7 @@ final class RunSession {
         return null;
     }
 
-    private static String difference(Map<String, Object> a, Map<String, Object> b) {
+    private static String difference(Map<String, ?> a, Map<String, ?> b) {
         StringBuilder s = new StringBuilder();
         java.util.Set<String> keys = new java.util.LinkedHashSet<>(a.keySet());
         keys.addAll(b.keySet());

@@ -65,7 +65,7 @@ public final class SequenceTrainingRun {
         SequenceTask task = cfg.createSequenceTask();
         ModelConfig modelConfig = cfg.sequenceModel(task);
         try (NDManager manager = Djl.newManager()) {
-            AdamW optimiser = new AdamW(cfg.lr(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.warmupSteps());
+            AdamW optimiser = AdamW.forConfig(cfg);
             RunSession session = RunSession.open(cfg, archive, task.name(), SequenceTrainingRun.class, modelConfig, Map.of());
             Transformer model = session.model(modelConfig, manager, optimiser);
             listener.onStart(session.info, session.start, cfg.steps());

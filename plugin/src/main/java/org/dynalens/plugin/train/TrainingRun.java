@@ -76,7 +76,7 @@ public final class TrainingRun {
         Task task = cfg.createTask();
         ModelConfig modelConfig = cfg.model(task);
         try (NDManager manager = Djl.newManager()) {
-            AdamW optimiser = new AdamW(cfg.lr(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.warmupSteps());
+            AdamW optimiser = AdamW.forConfig(cfg);
             RunSession session = RunSession.open(cfg, archive, task.name(), TrainingRun.class, modelConfig, provenance);
             Transformer model = session.model(modelConfig, manager, optimiser);
             listener.onStart(session.info, session.start, cfg.steps());
@@ -150,10 +150,16 @@ public final class TrainingRun {
      * defines the task and the split.
      */
     public static RunAnalysis.Outcome reanalyse(RunArchive run) {
+        return reanalyse(run, List.of());
+    }
+
+    /** As {@link #reanalyse(RunArchive)}, adding opt-in analyses (e.g. the local learning coefficient). */
+    public static RunAnalysis.Outcome reanalyse(RunArchive run, List<Analysis> optIn) {
         RunConfig cfg = RunConfig.fromMap(run.info().config());
         Task task = cfg.createTask();
-        RunAnalysis.Outcome outcome = RunAnalysis.reanalyse(run, task, cfg.model(task), cfg.split(task),
-                Analyses.applicableTo(task));
+        List<Analysis> analyses = new java.util.ArrayList<>(Analyses.applicableTo(task));
+        analyses.addAll(optIn);
+        RunAnalysis.Outcome outcome = RunAnalysis.reanalyse(run, task, cfg.model(task), cfg.split(task), analyses);
         new GrokkingPhases().store(run);
         return outcome;
     }
@@ -170,7 +176,7 @@ public final class TrainingRun {
      * loss spikes). DJL's cast is not differentiable, so the gradient with respect to the float32 logits,
      * (softmax - onehot) / n, is computed here and back-propagated as {@code sum(logits * G)}.
      */
-    static LossAndAccuracy crossEntropy64(NDArray logits, NDArray oneHot64, NDArray labels, boolean withGradient) {
+    public static LossAndAccuracy crossEntropy64(NDArray logits, NDArray oneHot64, NDArray labels, boolean withGradient) {
         long n = logits.getShape().get(0);
         NDArray logProbs = logits.toType(DataType.FLOAT64, false).logSoftmax(1);
         double loss = -logProbs.mul(oneHot64).sum().getDouble() / n;
@@ -182,16 +188,18 @@ public final class TrainingRun {
         return new LossAndAccuracy(loss, accuracy, gradient);
     }
 
-    record LossAndAccuracy(double loss, double accuracy, NDArray gradient) {
+    public record LossAndAccuracy(double loss, double accuracy, NDArray gradient) {
     }
 
-    private static NDArray tokens(NDManager manager, Examples ex) {
+    /** The examples' tokens as int64 [size, n_ctx]. */
+    public static NDArray tokens(NDManager manager, Examples ex) {
         long[] t = new long[ex.tokens().length];
         for (int i = 0; i < t.length; i++) t[i] = ex.tokens()[i];
         return manager.create(t, new Shape(ex.size(), ex.contextLength()));
     }
 
-    private static NDArray oneHot(NDManager manager, int[] labels, int classes) {
+    /** One-hot float64 [labels, classes], the target of {@link #crossEntropy64}. */
+    public static NDArray oneHot(NDManager manager, int[] labels, int classes) {
         double[] v = new double[labels.length * classes];
         for (int i = 0; i < labels.length; i++) v[i * classes + labels[i]] = 1;
         return manager.create(v, new Shape(labels.length, classes));

@@ -30,10 +30,32 @@ class ResumeTest {
 
     @Test
     void resumedRunIsBitwiseIdenticalToUninterruptedRun() throws Exception {
-        RunArchive straight = TrainingRun.train(CFG, Archive.open(tmp.resolve("a")), new TrainingListener() {
+        assertResumesBitwise(CFG, "x");
+    }
+
+    /** Grokfast's gradient EMA is optimiser state: it is checkpointed and restored, so resume stays bitwise. */
+    @Test
+    void resumedGrokfastRunIsBitwiseIdenticalToUninterruptedRun() throws Exception {
+        RunConfig grokfast = RunConfig.fromMap(Map.of("p", 23, "train_fraction", 0.5, "seed", 3,
+                "steps", 90, "checkpoint_every", 20, "eval_every", 5, "grokfast_lambda", 2.0));
+        assertEquals(0.98, grokfast.grokfastAlpha());
+        assertNotEquals(CFG.resolvedRunId(), grokfast.resolvedRunId());
+        RunArchive run = assertResumesBitwise(grokfast, "g");
+        Checkpoint c = run.readCheckpoint(40);
+        assertTrue(c.tensors().containsKey(Checkpoint.OPTIM + Grokfast.STATE_PREFIX + "embed.W_E"),
+                c.tensors().keySet().toString());
+        assertFalse(run.readCheckpoint(0).tensors().keySet().stream().anyMatch(k -> k.contains(Grokfast.STATE_PREFIX)),
+                "no filter state before the first gradient");
+        RunArchive plain = TrainingRun.train(CFG.withSteps(40), Archive.open(tmp.resolve("plain")), new TrainingListener() {
+        });
+        assertNotEquals(plain.readCheckpoint(40).params(), c.params(), "the filter changes the trajectory");
+    }
+
+    private RunArchive assertResumesBitwise(RunConfig CFG, String dir) throws Exception {
+        RunArchive straight = TrainingRun.train(CFG, Archive.open(tmp.resolve(dir + "a")), new TrainingListener() {
         });
 
-        Archive b = Archive.open(tmp.resolve("b"));
+        Archive b = Archive.open(tmp.resolve(dir + "b"));
         assertThrows(Killed.class, () -> TrainingRun.train(CFG, b, new TrainingListener() {
             @Override
             public void onStep(long step, double trainLoss) {
@@ -66,6 +88,7 @@ class ResumeTest {
             assertEquals(x.tensors(), y.tensors(), "weights and optimiser state at step " + step);
             assertEquals(x.metrics(), y.metrics());
         }
+        return resumed;
     }
 
     @Test
