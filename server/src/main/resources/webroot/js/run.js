@@ -176,7 +176,7 @@ async function showAttention(step) {
     setOptions(attention.layer, body.n_layers);
     setOptions(attention.head, body.n_heads);
     const p = body.patterns[0];
-    attentionHeatmap(attention.canvas, p.pattern, body.tokens);
+    attentionHeatmap(attention.canvas, p.pattern, body.labels ?? body.tokens);
     attention.canvas.dataset.step = String(step);
     attention.canvas.dataset.layer = String(p.layer);
     attention.canvas.dataset.head = String(p.head);

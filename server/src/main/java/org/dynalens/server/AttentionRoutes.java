@@ -34,8 +34,9 @@ import java.util.Map;
  * {@code input=task} (the first sequence of the run's evaluation stream); for a classification task such as mod-add,
  * the first test example ({@code a b =}). {@code layer} and {@code head} pick one layer / head; absent means all.
  *
- * <p>Response: {@code {"step", "input", "tokens", "n_layers", "n_heads", "patterns": [{"layer", "head",
- * "pattern": [query][key]}]}}; every row sums to 1 and is zero above the diagonal (causal attention).
+ * <p>Response: {@code {"step", "input", "tokens", "labels", "n_layers", "n_heads", "patterns": [{"layer", "head",
+ * "pattern": [query][key]}]}}; every row sums to 1 and is zero above the diagonal (causal attention); labels are
+ * the tokens as text where the task has a text form (code-corpus tokens; {@code =} for mod-add), else the ids.
  */
 final class AttentionRoutes {
 
@@ -112,6 +113,7 @@ final class AttentionRoutes {
         body.put("step", step);
         body.put("input", input);
         body.put("tokens", tokens);
+        body.put("labels", labels(rm, tokens));
         body.put("n_layers", m.nLayers());
         body.put("n_heads", m.nHeads());
         body.put("patterns", out);
@@ -149,6 +151,19 @@ final class AttentionRoutes {
         }
         Examples test = rm.config().split(rm.task()).test();
         return java.util.Arrays.copyOfRange(test.tokens(), 0, test.contextLength());
+    }
+
+    /** Readable tokens for the heatmap's axes: the task's own text (code tokens), {@code =} for mod-add's p. */
+    private static String[] labels(RunModel rm, int[] tokens) {
+        String[] out = new String[tokens.length];
+        for (int i = 0; i < tokens.length; i++) {
+            if (rm.sequenceTask() != null) {
+                out[i] = rm.sequenceTask().tokenText(tokens[i]);
+            } else {
+                out[i] = tokens[i] >= rm.model().dVocabOut() ? "=" : Integer.toString(tokens[i]);
+            }
+        }
+        return out;
     }
 
     /** An optional index parameter in [0, count); absent means all. */

@@ -120,6 +120,8 @@ class AttentionApiTest {
             int[] tokens = ints(body.get("tokens"));
             assertEquals(3, tokens.length);
             assertEquals(TrainedRuns.P, tokens[2], "a b = with '=' the token p");
+            assertEquals("=", body.get("labels").get(2).asText());
+            assertEquals(String.valueOf(tokens[0]), body.get("labels").get(0).asText());
             assertCausalRows(body.get("patterns").get(0).get("pattern"), 3);
         } finally {
             other.stop();

@@ -174,12 +174,12 @@ class BrowserUiTest {
         List<Number> result = (List<Number>) ((JavascriptExecutor) driver).executeScript("""
                 const c = document.getElementById('attention-heatmap');
                 const g = c.getContext('2d');
-                const n = +c.dataset.n, cell = +c.dataset.cell, pad = +c.dataset.pad;
+                const n = +c.dataset.n, cell = +c.dataset.cell, left = +c.dataset.left, top = +c.dataset.top;
                 let coloredAbove = 0, rowsWithInk = 0;
                 for (let q = 0; q < n; q++) {
                   let ink = false;
                   for (let k = 0; k < n; k++) {
-                    const px = g.getImageData(pad + k * cell + cell / 2, pad + q * cell + cell / 2, 1, 1).data;
+                    const px = g.getImageData(left + k * cell + cell / 2, top + q * cell + cell / 2, 1, 1).data;
                     const white = px[0] > 250 && px[1] > 250 && px[2] > 250;
                     if (k > q && !white) coloredAbove++;
                     if (k <= q && !white) ink = true;

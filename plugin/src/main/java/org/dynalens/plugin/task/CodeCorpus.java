@@ -132,6 +132,14 @@ public final class CodeCorpus implements SequenceTask {
         return vocabulary;
     }
 
+    /** The token's text, with line break and indent shown as the visible marks {@code ⏎} and {@code ⇥}. */
+    @Override
+    public String tokenText(int id) {
+        if (id < 0 || id >= vocabulary.size()) return Integer.toString(id);
+        String t = vocabulary.get(id);
+        return t.equals("\n") ? "⏎" : t.equals("\t") ? "⇥" : t;
+    }
+
     /** Fraction of corpus tokens outside the vocabulary. */
     public double unknownFraction() {
         long unk = 0;
