@@ -146,6 +146,33 @@ class AttentionApiTest {
         assertError(http.get("/api/runs/no-such-run/checkpoints/0/attention"), 404, "unknown run");
     }
 
+    /** Seeded random parameter combinations on the real model: never a 5xx, and 200 exactly when all are valid. */
+    @Test
+    void randomParametersNeverFailTheServer() {
+        java.util.Random rng = new java.util.Random(42);
+        String[] indices = {null, "0", "1", "2", "-1", "x", "1e3", "99999999999", "%00", "%20", ""};
+        String[] tokenLists = {null, "1,2,3", "15", "0,15,0,15", "", ",", "1,,2", "a", "-1", "16", "1.5", "%00",
+                "1,2,3,4,5,6,7,8,9,10,11,12,13", "1%202"};
+        String[] inputs = {null, "probe", "task", "example", "x", ""};
+        for (int i = 0; i < 300; i++) {
+            String layer = indices[rng.nextInt(indices.length)], head = indices[rng.nextInt(indices.length)];
+            String tokens = tokenLists[rng.nextInt(tokenLists.length)], input = inputs[rng.nextInt(inputs.length)];
+            StringBuilder q = new StringBuilder("?");
+            if (layer != null) q.append("layer=").append(layer).append('&');
+            if (head != null) q.append("head=").append(head).append('&');
+            if (tokens != null) q.append("tokens=").append(tokens).append('&');
+            if (input != null) q.append("input=").append(input).append('&');
+            Http.Response r = http.get(url(q.toString()));
+            // a blank parameter (empty or %20) counts as absent, as everywhere in the API
+            boolean validIndex = List.of("", "%20", "0", "1").contains(layer == null ? "" : layer)
+                    && List.of("", "%20", "0", "1").contains(head == null ? "" : head);
+            boolean hasTokens = tokens != null && !tokens.isEmpty();
+            boolean validTokens = !hasTokens || List.of("1,2,3", "15", "0,15,0,15").contains(tokens);
+            boolean validInput = input == null || input.isEmpty() || (!hasTokens && List.of("probe", "task").contains(input));
+            assertEquals(validIndex && validTokens && validInput ? 200 : 400, r.status(), q + " -> " + r.body());
+        }
+    }
+
     /** Every row a probability distribution over keys 0..q, exactly zero above the diagonal. */
     static void assertCausalRows(JsonNode pattern, int n) {
         assertEquals(n, pattern.size());
