@@ -81,7 +81,12 @@ final class AttentionRoutes {
             input = "given";
         } else {
             input = inputName == null || inputName.isBlank() ? (rm.sequenceTask() != null ? "probe" : "example") : inputName.trim();
-            tokens = defaultInput(rm, input);
+            try {
+                tokens = defaultInput(rm, input);
+            } catch (IllegalArgumentException e) { // e.g. a context too short for the probe
+                throw new ApiError(422, "no default input", "run " + run.id() + " has no '" + abbreviate(input)
+                        + "' input: " + e.getMessage() + "; give tokens=...");
+            }
         }
         long values = (long) (layer == null ? m.nLayers() : 1) * (head == null ? m.nHeads() : 1) * tokens.length * tokens.length;
         if (values > MAX_VALUES) {
