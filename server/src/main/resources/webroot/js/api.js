@@ -34,6 +34,7 @@ export const api = {
   metrics: (id, names, maxPoints) => getJson(`${run(id)}/metrics`, { names: names?.join(','), max_points: maxPoints }),
   checkpoints: (id) => getJson(`${run(id)}/checkpoints`),
   analyses: (id, step) => getJson(`${run(id)}/checkpoints/${step}/analysis`),
+  attention: (id, step, params) => getJson(`${run(id)}/checkpoints/${step}/attention`, params),
   diff: (a, b) => getJson('api/diff', { a, b }),
   eventsUrl: (id) => `${run(id)}/events`,
   paramsUrl: (id, step) => `${run(id)}/checkpoints/${step}/params`,

@@ -125,3 +125,45 @@ export function heatmap(canvas, matrix, { cell = 48, rowLabel = 'a', colLabel = 
     }
   }
 }
+
+/**
+ * One head's attention pattern as a heatmap: row q (query, labelled with its token on the left) over keys k
+ * (labelled along the top), darker = more attention; the upper triangle is zero under the causal mask. Labels are
+ * token ids or texts, shortened to fit. Sets data-n, data-cell, data-left and data-top on the canvas when done, so
+ * tests (and people) can tell what is shown.
+ */
+export function attentionHeatmap(canvas, pattern, labels, { size = 520 } = {}) {
+  const n = pattern.length;
+  const cell = Math.max(4, Math.min(40, Math.floor(size / Math.max(1, n))));
+  const left = 64;
+  const top = 34;
+  canvas.width = left + n * cell + 4;
+  canvas.height = top + n * cell + 4;
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  const every = Math.max(1, Math.ceil(12 / cell)); // label every k-th token when cells are small
+  const short = (text, chars) => (text.length > chars ? `${text.slice(0, Math.max(1, chars - 1))}…` : text);
+  g.font = `${Math.min(12, Math.max(8, cell - 2))}px system-ui, sans-serif`;
+  g.fillStyle = '#374151';
+  g.textAlign = 'center';
+  const topChars = Math.max(1, Math.floor((cell * every) / 7));
+  for (let k = 0; k < n; k += every) g.fillText(short(String(labels[k]), topChars), left + k * cell + cell / 2, 14);
+  g.fillText('key →', left + (n * cell) / 2, 28);
+  g.textAlign = 'right';
+  for (let q = 0; q < n; q += every) g.fillText(short(String(labels[q]), 9), left - 4, top + q * cell + cell / 2 + 4);
+  for (let q = 0; q < n; q++) {
+    for (let k = 0; k < n; k++) {
+      const a = Math.max(0, Math.min(1, pattern[q][k] ?? 0));
+      if (a === 0) continue;
+      g.fillStyle = `rgba(37, 99, 235, ${a})`;
+      g.fillRect(left + k * cell, top + q * cell, cell, cell);
+    }
+  }
+  g.strokeStyle = '#d1d5db';
+  g.strokeRect(left - 0.5, top - 0.5, n * cell + 1, n * cell + 1);
+  canvas.dataset.n = String(n);
+  canvas.dataset.cell = String(cell);
+  canvas.dataset.left = String(left);
+  canvas.dataset.top = String(top);
+}

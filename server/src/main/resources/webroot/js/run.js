@@ -2,7 +2,7 @@
 // checkpoint's metrics and the Fourier norms of W_E (when the checkpoint has that analysis). New checkpoints arrive
 // as server-sent events (api/runs/ID/events) while the run trains; the page then reloads its series.
 import { api } from './api.js';
-import { SeriesChart, BarChart } from './charts.js';
+import { SeriesChart, BarChart, attentionHeatmap } from './charts.js';
 import { el, fill, fmt, flatten, showError, hideError } from './dom.js';
 
 const LOSSES = ['train_loss', 'test_loss'];
@@ -131,6 +131,7 @@ async function showCheckpoint() {
   const last = checkpoints[checkpoints.length - 1].step;
   document.getElementById('compare-link').href =
     `diff.html?a=${encodeURIComponent(`${id}@${row.step}`)}&b=${encodeURIComponent(`${id}@${last}`)}`;
+  showAttention(row.step);
   if (shownStep === row.step) return;
   shownStep = row.step;
   const box = document.getElementById('fourier-chart');
@@ -151,6 +152,62 @@ async function showCheckpoint() {
     fill(box, el('p', { class: 'muted' }, `analyses unavailable: ${err.message}`));
   }
 }
+
+// Attention pattern of one head at the slider's checkpoint (api/runs/ID/checkpoints/STEP/attention).
+const attention = {
+  layer: document.getElementById('attention-layer'),
+  head: document.getElementById('attention-head'),
+  input: document.getElementById('attention-input'),
+  canvas: document.getElementById('attention-heatmap'),
+  note: document.getElementById('attention-note'),
+  shown: null,
+};
+
+/** Sequence tasks offer the head-score probe or the task's own sequence; classification tasks one example. */
+function fillAttentionInputs(run) {
+  const inputs = run.config && run.config.n_ctx !== undefined ? ['probe', 'task'] : ['example'];
+  if ([...attention.input.options].map((o) => o.value).join() === inputs.join()) return;
+  fill(attention.input, inputs.map((i) => el('option', { value: i }, i)));
+}
+
+function setOptions(select, count) {
+  if (select.options.length === count) return;
+  const keep = Math.min(Number(select.value) || 0, count - 1);
+  fill(select, [...Array(count).keys()].map((i) => el('option', { value: i }, i)));
+  select.value = String(keep);
+}
+
+async function showAttention(step) {
+  if (info) fillAttentionInputs(info);
+  const params = { layer: attention.layer.value, head: attention.head.value, input: attention.input.value };
+  const key = JSON.stringify([step, params]);
+  if (attention.shown === key) return;
+  attention.shown = key;
+  try {
+    const body = await api.attention(id, step, params);
+    if (attention.shown !== key) return; // the slider or a select moved on meanwhile
+    setOptions(attention.layer, body.n_layers);
+    setOptions(attention.head, body.n_heads);
+    const p = body.patterns[0];
+    attentionHeatmap(attention.canvas, p.pattern, body.labels ?? body.tokens);
+    attention.canvas.dataset.step = String(step);
+    attention.canvas.dataset.layer = String(p.layer);
+    attention.canvas.dataset.head = String(p.head);
+    attention.canvas.hidden = false;
+    attention.note.textContent = `step ${step} · layer ${p.layer} head ${p.head} · input ${body.input} (${body.tokens.length} tokens)`;
+  } catch (err) {
+    if (attention.shown !== key) return;
+    attention.canvas.hidden = true;
+    attention.note.textContent = `attention unavailable: ${err.message}`;
+  }
+}
+
+function redrawAttention() {
+  const row = checkpoints[Number(slider.value)];
+  if (row) showAttention(row.step);
+}
+
+for (const select of [attention.layer, attention.head, attention.input]) select.addEventListener('change', redrawAttention);
 
 slider.addEventListener('input', showCheckpoint);
 

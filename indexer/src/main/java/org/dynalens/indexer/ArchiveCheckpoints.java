@@ -2,12 +2,10 @@ package org.dynalens.indexer;
 
 import org.dynalens.archive.ArchiveException;
 import org.dynalens.archive.RunArchive;
-import org.dynalens.archive.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,18 +38,12 @@ final class ArchiveCheckpoints {
     }
 
     private static Map<String, List<String>> keywordAnalyses(RunArchive run, long step) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        for (String name : Schema.KEYWORD_ANALYSES) {
-            Tensor t;
+        return CheckpointKeywords.of(name -> {
             try {
-                t = run.readTensor(step, "analysis/" + name);
+                return run.readTensor(step, "analysis/" + name);
             } catch (ArchiveException.NotFound e) {
-                continue;  // not every checkpoint has every analysis
+                return null; // not every checkpoint has every analysis
             }
-            if (t.dtype().startsWith("int")) {
-                out.put(name, Arrays.stream(t.ints()).mapToObj(Integer::toString).toList());
-            }
-        }
-        return out;
+        });
     }
 }

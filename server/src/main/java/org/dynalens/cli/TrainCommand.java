@@ -27,7 +27,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "JSON config file (keys as in the run's config).")
     Path config;
     @Option(names = "--task", description = "Task: mod-add, mod-sub, mod-mul, mod-div, mod-sq-add, s5, dihedral, "
-            + "or a sequence task (repeated-tokens, markov-icl, digit-add, sparse-parity).")
+            + "or a sequence task (repeated-tokens, markov-icl, digit-add, sparse-parity, code-corpus).")
     String task;
     @Option(names = "--p", description = "Task size: the prime modulus of mod-* tasks, n of the dihedral group D_n (s5 ignores it).")
     Integer p;
@@ -59,7 +59,7 @@ final class TrainCommand implements Callable<Integer> {
     Boolean layerNorm;
     @Option(names = "--n-ctx", description = "Context length of sequence tasks.")
     Integer nCtx;
-    @Option(names = "--vocab", description = "Number of token values of sequence tasks (repeated-tokens, markov-icl).")
+    @Option(names = "--vocab", description = "Number of token values of sequence tasks (repeated-tokens, markov-icl, code-corpus).")
     Integer vocab;
     @Option(names = "--batch-size", description = "Sequences per step (sequence tasks; classification is full-batch).")
     Integer batchSize;

@@ -158,6 +158,7 @@ public final class DynalensServer implements AutoCloseable {
         launcher.mount(vertx, router);
         new DiffRoutes(archive).mount(vertx, router);
         new MeasureRoutes(archive).mount(vertx, router);
+        new AttentionRoutes(archive).mount(vertx, router);
         router.route("/api/*").handler(ctx -> ctx.fail(ApiError.notFound("unknown endpoint",
                 ctx.request().method() + " " + ctx.request().path() + " is not part of the API")));
         router.get(OPENAPI_PATH).handler(ctx -> ctx.response().putHeader("content-type", "application/yaml; charset=utf-8")

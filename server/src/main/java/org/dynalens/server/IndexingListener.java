@@ -6,11 +6,11 @@ import org.dynalens.archive.Checkpoint;
 import org.dynalens.archive.RunArchive;
 import org.dynalens.archive.RunInfo;
 import org.dynalens.indexer.CheckpointDoc;
+import org.dynalens.indexer.CheckpointKeywords;
 import org.dynalens.indexer.RunIndex;
 import org.dynalens.plugin.train.TrainingListener;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.TreeMap;
 import java.util.List;
@@ -38,13 +38,13 @@ public final class IndexingListener implements TrainingListener {
             try {
                 Map<String, Double> metrics = new LinkedHashMap<>(run.readCheckpointMetrics(step));
                 metrics.putAll(run.readCheckpointMeasures(step));
-                Map<String, List<String>> keywords = new LinkedHashMap<>();
-                try {
-                    keywords.put("key_freqs", Arrays.stream(run.readTensor(step, "analysis/key_freqs").ints())
-                            .mapToObj(Integer::toString).toList());
-                } catch (ArchiveException.NotFound e) {
-                    // not analysed (yet)
-                }
+                Map<String, List<String>> keywords = CheckpointKeywords.of(name -> {
+                    try {
+                        return run.readTensor(step, Checkpoint.ANALYSIS + name);
+                    } catch (ArchiveException.NotFound e) {
+                        return null; // not analysed (yet)
+                    }
+                });
                 checkpoints.put(step, new CheckpointDoc(step, metrics, keywords));
             } catch (ArchiveException e) {
                 // an unreadable old checkpoint is simply not searchable; training goes on
@@ -55,7 +55,9 @@ public final class IndexingListener implements TrainingListener {
 
     @Override
     public void onCheckpoint(RunInfo info, Checkpoint checkpoint) {
-        checkpoints.put(checkpoint.step(), new CheckpointDoc(checkpoint.step(), checkpoint.metrics(), Map.of()));
+        // analyses written with the checkpoint (e.g. head roles of a sequence run) are searchable at once
+        checkpoints.put(checkpoint.step(), new CheckpointDoc(checkpoint.step(), checkpoint.metrics(),
+                CheckpointKeywords.of(checkpoint.withPrefix(Checkpoint.ANALYSIS)::get)));
         index.indexRun(info, docs());
         index.commit(); // durable, and visible to servers that read the index from another process
     }

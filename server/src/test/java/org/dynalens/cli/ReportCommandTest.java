@@ -47,6 +47,33 @@ class ReportCommandTest {
     }
 
     @Test
+    void sequenceRunsGetTheInductionReport() throws Exception {
+        String archive = tmp.resolve("archive").toString();
+        CliTest.Result train = CliTest.run("train", "--archive", archive, "--task", "repeated-tokens", "--n-ctx", "12",
+                "--vocab", "16", "--d-model", "32", "--batch-size", "16", "--steps", "40", "--checkpoint-every", "20",
+                "--eval-every", "10", "--no-progress");
+        assertEquals(0, train.code(), train.err());
+        String id = Archive.open(Path.of(archive)).runIds().get(0);
+        Path out = tmp.resolve("report");
+
+        CliTest.Result report = CliTest.run("report", "--archive", archive, id, "--out", out.toString());
+        assertEquals(0, report.code(), report.err());
+        assertTrue(report.out().startsWith("wrote " + out.resolve("index.html")), report.out());
+        assertTrue(report.out().contains("induction phase step: not found"), "40 steps are too few: " + report.out());
+
+        String html = Files.readString(out.resolve("index.html"));
+        assertTrue(html.contains("<h1>Run " + id + "</h1>") && html.contains("induction phase step"), html);
+        assertTrue(html.contains("Head roles over training"), html);
+        for (String png : new String[] {"loss.png", "induction-score.png", "previous-token-score.png",
+                "copying-score.png", "icl-score.png", "loss-by-position.png"}) {
+            assertTrue(html.contains("src=\"" + png + "\""), png + " referenced");
+            BufferedImage img = ImageIO.read(out.resolve(png).toFile());
+            assertNotNull(img, png + " is a PNG");
+            assertTrue(img.getWidth() >= 400 && img.getHeight() >= 200, png);
+        }
+    }
+
+    @Test
     void badInputIsOneLineAndExitTwo() {
         String archive = tmp.resolve("archive").toString();
         CliTest.Result unknown = CliTest.run("report", "--archive", archive, "no-such-run");

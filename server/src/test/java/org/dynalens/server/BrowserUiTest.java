@@ -136,6 +136,65 @@ class BrowserUiTest {
         screenshot("diff-two-seeds.png");
     }
 
+    /**
+     * A 2-layer repeated-tokens run: the attention heatmap follows the checkpoint slider and the layer/head
+     * selects; its pixels show causal attention (cells above the diagonal blank, the diagonal's row sums drawn).
+     */
+    @Test
+    void attentionHeatmapFollowsTheSlider() throws IOException {
+        TrainedSequenceRun seq = TrainedSequenceRun.get();
+        DynalensServer other = TestServer.over(seq.archive, seq.index, TestServer.randomPort());
+        try {
+            driver.get("http://127.0.0.1:" + other.port() + "/run.html?id=" + seq.id);
+            wait.until(d -> "20".equals(attr("attention-heatmap", "data-step")));
+            assertEquals(String.valueOf(TrainedSequenceRun.N_CTX), attr("attention-heatmap", "data-n"));
+            assertCausalPixels();
+            assertTrue(text("attention-note").contains("input probe"), text("attention-note"));
+
+            WebElement slider = driver.findElement(By.id("checkpoint-slider"));
+            slider.sendKeys(Keys.ARROW_LEFT);
+            wait.until(d -> "10".equals(attr("attention-heatmap", "data-step")));
+            assertCausalPixels();
+
+            new Select(driver.findElement(By.id("attention-layer"))).selectByValue("1");
+            new Select(driver.findElement(By.id("attention-head"))).selectByValue("1");
+            wait.until(d -> "1".equals(attr("attention-heatmap", "data-layer")) && "1".equals(attr("attention-heatmap", "data-head")));
+            assertEquals("10", attr("attention-heatmap", "data-step"));
+            assertCausalPixels();
+            ((JavascriptExecutor) driver).executeScript("document.getElementById('attention-card').scrollIntoView()");
+            screenshot("attention.png");
+        } finally {
+            other.stop();
+        }
+    }
+
+    /** Above the diagonal every cell is white (no attention); each row puts some attention on keys 0..q. */
+    private static void assertCausalPixels() {
+        @SuppressWarnings("unchecked")
+        List<Number> result = (List<Number>) ((JavascriptExecutor) driver).executeScript("""
+                const c = document.getElementById('attention-heatmap');
+                const g = c.getContext('2d');
+                const n = +c.dataset.n, cell = +c.dataset.cell, left = +c.dataset.left, top = +c.dataset.top;
+                let coloredAbove = 0, rowsWithInk = 0;
+                for (let q = 0; q < n; q++) {
+                  let ink = false;
+                  for (let k = 0; k < n; k++) {
+                    const px = g.getImageData(left + k * cell + cell / 2, top + q * cell + cell / 2, 1, 1).data;
+                    const white = px[0] > 250 && px[1] > 250 && px[2] > 250;
+                    if (k > q && !white) coloredAbove++;
+                    if (k <= q && !white) ink = true;
+                  }
+                  if (ink) rowsWithInk++;
+                }
+                return [coloredAbove, rowsWithInk, n];""");
+        assertEquals(0, result.get(0).intValue(), "no attention drawn above the diagonal");
+        assertEquals(result.get(2).intValue(), result.get(1).intValue(), "every query row draws its attention");
+    }
+
+    private static String attr(String id, String name) {
+        return driver.findElement(By.id(id)).getAttribute(name);
+    }
+
     @Test
     void diffOfDifferentArchitecturesShowsTheError() {
         driver.get(base + "/diff.html?a=" + runs.seed0 + "@20&b=" + runs.small + "@20");

@@ -33,6 +33,11 @@ public interface SequenceTask {
         return Map.of();
     }
 
+    /** A readable form of token {@code id} for views such as attention heatmaps; the id itself by default. */
+    default String tokenText(int id) {
+        return Integer.toString(id);
+    }
+
     /**
      * A seed for the fixed evaluation stream of a run: evaluation batches never coincide with training batches
      * (training uses steps 0, 1, 2, ... of {@code seed}; evaluation uses this seed).

@@ -10,6 +10,7 @@ import org.dynalens.archive.Archive;
 import org.dynalens.archive.RunArchive;
 import org.dynalens.archive.Tensor;
 import org.dynalens.plugin.analysis.heads.CheckpointMeasure;
+import org.dynalens.plugin.analysis.heads.CopyingScoreMeasure;
 import org.dynalens.plugin.analysis.heads.HeadRoles;
 import org.dynalens.plugin.analysis.heads.HeadScoreMeasure;
 import org.dynalens.plugin.analysis.heads.PhaseChange;
@@ -38,7 +39,8 @@ import java.util.Map;
  * <p>Evaluated every {@code eval_every} steps on a fixed batch of {@value #EVAL_SEQUENCES} sequences from the
  * evaluation stream ({@link SequenceTask#evaluationSeed}): {@code test_loss}, {@code test_acc},
  * {@code loss_<group>} for the task's loss groups (e.g. {@code loss_repeated_half}, {@code loss_digit_3}),
- * {@code icl_score}, the head scores of {@link HeadScoreMeasure}, {@code sum_sq_weights} and {@code lr}. Checkpoints
+ * {@code icl_score}, the head scores of {@link HeadScoreMeasure}, the copying scores of {@link CopyingScoreMeasure}
+ * ({@code copying_score_L1H0}, ...), {@code sum_sq_weights} and {@code lr}. Checkpoints
  * add {@code analysis/loss_by_position} (float64 [n_ctx], NaN where nothing counts) and the head-score tensors.
  *
  * <p>In-context-learning score (Olsson et al. 2022: loss at token 500 minus loss at token 50 of 512): loss at
@@ -82,6 +84,7 @@ public final class SequenceTrainingRun {
         SequenceBatch evalBatch = task.batch(SequenceTask.evaluationSeed(cfg.seed()), 0, EVAL_SEQUENCES);
         NDArray evalTokens = tokens(manager, evalBatch);
         CheckpointMeasure heads = new HeadScoreMeasure(model.config(), cfg.seed());
+        CheckpointMeasure copying = new CopyingScoreMeasure(model.config());
 
         for (long step = session.start; step <= cfg.steps(); step++) {
             boolean last = step == cfg.steps();
@@ -109,12 +112,15 @@ public final class SequenceTrainingRun {
                     if (!Double.isNaN(icl)) metrics.put("icl_score", icl);
                     CheckpointMeasure.Measurements m = heads.measure(model, manager);
                     metrics.putAll(m.metrics());
+                    CheckpointMeasure.Measurements c = copying.measure(model, manager);
+                    metrics.putAll(c.metrics());
                     metrics.put("sum_sq_weights", model.sumOfSquaredWeights());
                     metrics.put("lr", optimiser.currentLearningRate());
                     session.series.append(step, metrics);
                     listener.onEval(step, metrics);
                     if (checkpoint) {
                         Map<String, Tensor> analysis = new LinkedHashMap<>(m.tensors());
+                        analysis.putAll(c.tensors());
                         analysis.put("loss_by_position", Tensor.vector(byPosition));
                         Map<String, Object> summary = new LinkedHashMap<>();
                         summary.put(HEAD_ROLES, m.keywords());

@@ -21,7 +21,7 @@ class TaskRegistryTest {
             assertEquals(t.outputVocab() + 1, t.inputVocab(), name + ": the = token follows the operands");
         });
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tasks.create("s6", Map.of()));
-        assertTrue(e.getMessage().contains("known tasks: digit-add, dihedral, markov-icl, mod-add, mod-div, mod-mul, "
+        assertTrue(e.getMessage().contains("known tasks: code-corpus, digit-add, dihedral, markov-icl, mod-add, mod-div, mod-mul, "
                 + "mod-sq-add, mod-sub, repeated-tokens, s5, sparse-parity"), e.getMessage());
     }
 }

@@ -66,6 +66,14 @@ class InductionHeadsTest {
         assertTrue(phase >= steps[a] && phase <= steps[b], "detected phase step " + phase + " lies in the window");
         assertTrue(((List<?>) summary.get("head_roles")).stream().anyMatch(r -> r.toString().matches("L1H\\d=induction")),
                 "roles: " + summary.get("head_roles"));
+
+        // induction heads copy (Olsson et al. 2022; Elhage et al. 2021): the OV circuit of the layer-1 induction
+        // head has mostly positive eigenvalues at the end of training
+        String head = ((List<?>) summary.get("head_roles")).stream().map(Object::toString)
+                .filter(r -> r.matches("L1H\\d=induction")).findFirst().orElseThrow().split("=")[0];
+        double[] copying = m.values("copying_score_" + head);
+        assertTrue(copying[copying.length - 1] > 0.5, "induction head " + head + " copies: copying score "
+                + copying[0] + " at step 0, " + copying[copying.length - 1] + " at the end");
     }
 
     private static double[] max(double[] x, double[] y) {

@@ -46,7 +46,7 @@ class InductionRunConfigTest {
                 "task_settings", Map.of("n_bits", 4, "k", 9))).validate());
         assertMessage("n_ctx is a setting of sequence tasks", () -> RunConfig.fromMap(Map.of("n_ctx", 3)).validate());
         assertMessage("n_layers must be 1", () -> RunConfig.fromMap(Map.of("n_layers", 2)).validate());
-        assertMessage("unknown task 'nope'; known tasks: digit-add, dihedral, markov-icl, mod-add",
+        assertMessage("unknown task 'nope'; known tasks: code-corpus, digit-add, dihedral, markov-icl, mod-add",
                 () -> RunConfig.fromMap(Map.of("task", "nope")).validate());
     }
 

@@ -1,6 +1,7 @@
 package org.dynalens.plugin.analysis.heads;
 
-import java.util.ArrayList;
+import org.dynalens.archive.HeadRoleFlags;
+
 import java.util.List;
 
 /**
@@ -9,14 +10,14 @@ import java.util.List;
  * uniform head over 32 positions puts about 1/16 there). A head may have several roles. Roles read
  * {@code L1H0=induction}, {@code L0H1=previous-token}, {@code L0H0=duplicate-token}; stored in a checkpoint as the
  * int32 [n_layers, n_heads] tensor {@code analysis/head_roles} of bit flags ({@link #PREVIOUS_TOKEN},
- * {@link #DUPLICATE_TOKEN}, {@link #INDUCTION}).
+ * {@link #DUPLICATE_TOKEN}, {@link #INDUCTION}; the format is {@link HeadRoleFlags}).
  */
 public final class HeadRoles {
 
     public static final double THRESHOLD = 0.4;
-    public static final int PREVIOUS_TOKEN = 1;
-    public static final int DUPLICATE_TOKEN = 2;
-    public static final int INDUCTION = 4;
+    public static final int PREVIOUS_TOKEN = HeadRoleFlags.PREVIOUS_TOKEN;
+    public static final int DUPLICATE_TOKEN = HeadRoleFlags.DUPLICATE_TOKEN;
+    public static final int INDUCTION = HeadRoleFlags.INDUCTION;
 
     private HeadRoles() {
     }
@@ -32,13 +33,6 @@ public final class HeadRoles {
 
     /** {@code L<layer>H<head>=<role>} for each role of each head, from [n_layers * n_heads] row-major flags. */
     public static List<String> names(int[] flags, int nHeads) {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < flags.length; i++) {
-            String head = "L" + (i / nHeads) + "H" + (i % nHeads) + "=";
-            if ((flags[i] & PREVIOUS_TOKEN) != 0) out.add(head + "previous-token");
-            if ((flags[i] & DUPLICATE_TOKEN) != 0) out.add(head + "duplicate-token");
-            if ((flags[i] & INDUCTION) != 0) out.add(head + "induction");
-        }
-        return out;
+        return HeadRoleFlags.names(flags, nHeads);
     }
 }

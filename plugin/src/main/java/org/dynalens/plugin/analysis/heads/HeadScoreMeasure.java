@@ -64,6 +64,17 @@ public final class HeadScoreMeasure implements CheckpointMeasure {
         return out;
     }
 
+    /**
+     * Sequence {@code index} of the probe (n_ctx tokens: a random half, repeated), e.g. as the default input of an
+     * attention-pattern view, so what is drawn is what the stored scores were measured on.
+     */
+    public int[] probeSequence(int index) {
+        if (index < 0 || index >= PROBE_SEQUENCES) {
+            throw new IllegalArgumentException("probe sequence must be in [0, " + PROBE_SEQUENCES + "), got " + index);
+        }
+        return java.util.Arrays.copyOfRange(probe, index * probeLength, (index + 1) * probeLength);
+    }
+
     /** The probe's patterns, one per layer. */
     public List<AttentionPatterns> patterns(Transformer model, NDManager manager) {
         long[] t = new long[probe.length];
