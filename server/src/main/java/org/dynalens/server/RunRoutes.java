@@ -52,6 +52,11 @@ final class RunRoutes {
         List<String> available = series.names();
         List<String> names = RequestParams.list(ctx, "names");
         int maxPoints = RequestParams.intParam(ctx, "max_points", 0, MetricDownsampler.MIN_POINTS, MAX_POINTS_LIMIT);
+        if (names.isEmpty() && !ctx.queryParam("names").isEmpty()) {
+            // a present but blank filter is a client mistake (a lost variable), not a request for everything
+            throw ApiError.badRequest("bad parameter", "names is empty; leave it out for every metric, or name some of: "
+                    + String.join(", ", available));
+        }
         if (names.isEmpty()) names = available;
         for (String name : names) {
             if (!available.contains(name)) {

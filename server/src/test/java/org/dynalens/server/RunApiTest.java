@@ -107,6 +107,15 @@ class RunApiTest {
     }
 
     @Test
+    void blankMetricNamesAre400() {
+        for (String blank : new String[] {"", "%20", ",", "%20,%20"}) {
+            Http.Response r = t.http.get("/api/runs/grok-1/metrics?names=" + blank);
+            assertError(r, 400, "bad parameter");
+            assertTrue(r.json().get("detail").asText().contains("names is empty"), r.json().toString());
+        }
+    }
+
+    @Test
     void unknownApiRouteIsJson404() {
         assertError(t.http.get("/api/nothing/here"), 404, "unknown endpoint");
         assertError(t.http.get("/api/runs/grok-1/nope"), 404, "unknown endpoint");
