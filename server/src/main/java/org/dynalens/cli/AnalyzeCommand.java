@@ -9,6 +9,10 @@ import org.dynalens.plugin.analysis.PhaseDetector;
 import org.dynalens.plugin.analysis.Sgld;
 import org.dynalens.plugin.analysis.RunAnalysis;
 import org.dynalens.plugin.train.TrainingRun;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,6 +37,9 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Option(names = "--force", description = "Analyse even if the run's status is 'running' (e.g. a run that was killed).")
     boolean force;
+
+    @Option(names = "--no-progress", description = "No progress bar (e.g. when the output goes to a log file).")
+    boolean noProgress;
 
     @Option(names = "--llc", description = "Also the local learning coefficient of every checkpoint by SGLD "
             + "(Lau et al. 2023); measures llc, llc_loss_init, llc_mean_loss. Costs chains x (draws + burn-in) "
@@ -64,7 +71,17 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         List<Analysis> optIn = !llc ? List.of() : List.of(new LocalLearningCoefficient(new Sgld.Settings(
                 llcEpsilon, llcGamma, llcNBeta, llcChains, llcDraws, llcBurnIn, llcSeed)));
-        RunAnalysis.Outcome outcome = TrainingRun.reanalyse(run, optIn);
+        RunAnalysis.Outcome outcome;
+        try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("analyze")
+                .setInitialMax(run.checkpointSteps().size()).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
+                .setUnit(" ckpt", 1).setConsumer(new ConsoleProgressBarConsumer(System.out, 120)).build()) {
+            outcome = TrainingRun.reanalyse(run, optIn, (done, total, step) -> {
+                if (bar != null) {
+                    bar.stepTo(done);
+                    bar.setExtraMessage(" step " + step);
+                }
+            });
+        }
         System.out.println("run " + runId + ": " + outcome);
         System.out.println("phases: " + PhaseDetector.Phases.fromSummary(run.info().summary()));
         RunIndex index = Indexes.openForWritingOrNull(a);

@@ -41,9 +41,23 @@ public final class RunAnalysis {
         }
     }
 
+    /** Told after each checkpoint of a reanalysis (for a progress bar); {@code done} counts skipped ones too. */
+    @FunctionalInterface
+    public interface Progress {
+        Progress NONE = (done, total, step) -> { };
+
+        void checkpointDone(int done, int total, long step);
+    }
+
     /** Reanalyses {@code run}; fails with a clear message when it has no readable checkpoint or no analysis applies. */
     public static Outcome reanalyse(RunArchive run, Task task, ModelConfig model, Examples.Split split,
                                     List<Analysis> analyses) {
+        return reanalyse(run, task, model, split, analyses, Progress.NONE);
+    }
+
+    /** As above, telling {@code progress} after each checkpoint. */
+    public static Outcome reanalyse(RunArchive run, Task task, ModelConfig model, Examples.Split split,
+                                    List<Analysis> analyses, Progress progress) {
         if (analyses.isEmpty()) {
             throw new IllegalArgumentException("no analysis applies to task " + task.name() + " of run " + run.id());
         }
@@ -61,6 +75,7 @@ public final class RunAnalysis {
 
         TreeMap<Long, Map<String, Double>> rows = new TreeMap<>();
         int unreadable = 0;
+        int done = 0;
         for (long step : steps) {
             Checkpoint c;
             try {
@@ -68,11 +83,13 @@ public final class RunAnalysis {
             } catch (ArchiveException e) {
                 LOG.warn("run {}: checkpoint {} not analysed: {}", run.id(), step, e.getMessage());
                 unreadable++;
+                progress.checkpointDone(++done, steps.size(), step);
                 continue;
             }
             AnalysisResult result = Analyses.run(analyses, new AnalysisInput(task, model, step, c.params(), split, finalKey));
             CheckpointAnalyser.store(run, c, result);
             rows.put(step, result.measures());
+            progress.checkpointDone(++done, steps.size(), step);
         }
         run.writeMeasures(CheckpointAnalyser.series(rows));
         run.writeInfo(run.info().withSummary(Map.of(

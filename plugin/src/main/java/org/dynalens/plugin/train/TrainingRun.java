@@ -155,11 +155,17 @@ public final class TrainingRun {
 
     /** As {@link #reanalyse(RunArchive)}, adding opt-in analyses (e.g. the local learning coefficient). */
     public static RunAnalysis.Outcome reanalyse(RunArchive run, List<Analysis> optIn) {
+        return reanalyse(run, optIn, RunAnalysis.Progress.NONE);
+    }
+
+    /** As {@link #reanalyse(RunArchive, List)}, telling {@code progress} after each checkpoint. */
+    public static RunAnalysis.Outcome reanalyse(RunArchive run, List<Analysis> optIn, RunAnalysis.Progress progress) {
         RunConfig cfg = RunConfig.fromMap(run.info().config());
         Task task = cfg.createTask();
         List<Analysis> analyses = new java.util.ArrayList<>(Analyses.applicableTo(task));
         analyses.addAll(optIn);
-        RunAnalysis.Outcome outcome = RunAnalysis.reanalyse(run, task, cfg.model(task), cfg.split(task), analyses);
+        RunAnalysis.Outcome outcome = RunAnalysis.reanalyse(run, task, cfg.model(task), cfg.split(task), analyses,
+                progress);
         new GrokkingPhases().store(run);
         return outcome;
     }
