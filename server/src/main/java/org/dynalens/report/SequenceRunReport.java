@@ -1,5 +1,6 @@
 package org.dynalens.report;
 
+import org.dynalens.plugin.analysis.heads.PhaseChange;
 import org.dynalens.archive.ArchiveException;
 import org.dynalens.archive.HeadRoleFlags;
 import org.dynalens.archive.MetricSeries;
@@ -81,6 +82,15 @@ public final class SequenceRunReport {
         save(dir, images, "loss.png", loss, "A bump or a sudden drop in the loss at the induction phase change "
                 + "(Olsson et al. 2022, sec. 'Argument 1').");
 
+        Map<String, GroupPhase> groupPhases = groupPhases();
+        if (!groupPhases.isEmpty()) {
+            Chart groups = chart("Loss of each loss group (e.g. each answer digit), log scale", "loss", true);
+            for (String n : names) if (n.startsWith("loss_")) groups.add(n, xs, column(metrics, n), Chart.Style.LINE);
+            save(dir, images, "loss-groups.png", groups, "Each group's own phase change (the step its loss first fell "
+                    + "below half its start) is in the table above. For 5-digit addition the digits are learned "
+                    + "at different steps.");
+        }
+
         plotPrefix(dir, images, "induction-score.png", "Induction (prefix-matching) score of every head", "score",
                 "induction_score_", "Mean attention from a repeated token to the token after its earlier copy, on "
                         + "random tokens repeated twice; induction_score_max is the best head of layer >= 1.");
@@ -119,7 +129,7 @@ public final class SequenceRunReport {
 
         Path html = dir.resolve("index.html");
         try {
-            Files.writeString(html, html(images, roleHistory()));
+            Files.writeString(html, html(images, roleHistory(), groupPhases));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + html + ": " + e.getMessage(), e);
         }
@@ -170,7 +180,46 @@ public final class SequenceRunReport {
         return out;
     }
 
-    private String html(Map<String, String> images, Map<String, long[]> roles) {
+    /** Window of the moving median that steadies noisy per-group losses (evaluated on a batch) before detection. */
+    static final int GROUP_MEDIAN_WINDOW = 5;
+
+    /**
+     * A loss group's phase change: {@code step}, the first evaluated step at which its moving-median loss is below
+     * half its starting value (a sudden drop, as each digit of 5-digit addition shows, crosses it at the drop);
+     * {@code window}, {@link PhaseChange} on minus the log loss (10% / 50% / 90% of the whole fall on a log scale).
+     */
+    record GroupPhase(long step, PhaseChange.Result window) {
+    }
+
+    /** The phase change of every loss group ({@code loss_*} metrics); null for a group whose loss never halved. */
+    Map<String, GroupPhase> groupPhases() {
+        Map<String, GroupPhase> out = new LinkedHashMap<>();
+        long[] steps = metrics.steps();
+        for (String n : metrics.names()) {
+            if (!n.startsWith("loss_")) continue;
+            double[] smooth = movingMedian(column(metrics, n), GROUP_MEDIAN_WINDOW);
+            double[] negLog = new double[smooth.length];
+            for (int i = 0; i < smooth.length; i++) negLog[i] = smooth[i] > 0 ? -Math.log(smooth[i]) : Double.NaN;
+            GroupPhase phase = null;
+            for (int i = 1; i < smooth.length && phase == null; i++) {
+                if (smooth[i] < smooth[0] / 2) phase = new GroupPhase(steps[i], PhaseChange.detect(steps, negLog, Math.log(2)));
+            }
+            out.put(n, phase);
+        }
+        return out;
+    }
+
+    static double[] movingMedian(double[] v, int window) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            int from = Math.max(0, i - window / 2), to = Math.min(v.length, i + window / 2 + 1);
+            double[] w = java.util.Arrays.stream(v, from, to).filter(x -> !Double.isNaN(x)).sorted().toArray();
+            out[i] = w.length == 0 ? Double.NaN : w.length % 2 == 1 ? w[w.length / 2] : (w[w.length / 2 - 1] + w[w.length / 2]) / 2;
+        }
+        return out;
+    }
+
+    private String html(Map<String, String> images, Map<String, long[]> roles, Map<String, GroupPhase> groups) {
         StringBuilder h = new StringBuilder();
         h.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dynalens report: ")
                 .append(esc(info.id())).append("</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;"
@@ -195,7 +244,25 @@ public final class SequenceRunReport {
             if (v.length > 0 && !Double.isNaN(v[0])) row(h, n, num(v[0]) + " (step " + steps[0] + ") &rarr; " + num(v[v.length - 1]) + " (end)");
         }
         row(h, "head roles at the end", esc(String.valueOf(info.summary().getOrDefault("head_roles", List.of()))));
-        h.append("</table>\n<p>Phase: detected by <code>PhaseChange</code> on <code>induction_score_max</code> once it "
+        h.append("</table>\n");
+        if (!groups.isEmpty()) {
+            h.append("<h2>Phase change of each loss group</h2>\n<table>\n<tr><th>group</th><th>phase step (loss first "
+                    + "below half its start)</th><th>window (10% &ndash; 90% of the fall in log loss)</th><th>loss: start "
+                    + "&rarr; end</th></tr>\n");
+            groups.entrySet().stream()
+                    .sorted(java.util.Comparator.comparingLong(e -> e.getValue() == null ? Long.MAX_VALUE : e.getValue().step()))
+                    .forEach(e -> {
+                        GroupPhase g = e.getValue();
+                        PhaseChange.Result r = g == null ? null : g.window();
+                        h.append("<tr><td>").append(esc(e.getKey())).append("</td><td>")
+                                .append(g == null ? "none (never below half its start)" : Long.toString(g.step())).append("</td><td>")
+                                .append(r == null ? "" : r.fromStep() + " &ndash; " + r.toStep()).append("</td><td>")
+                                .append(r == null ? "" : num(Math.exp(-r.start())) + " &rarr; " + num(Math.exp(-r.end())))
+                                .append("</td></tr>\n");
+                    });
+            h.append("</table>\n<p>Losses smoothed by a moving median of " + GROUP_MEDIAN_WINDOW + " evaluations.</p>\n");
+        }
+        h.append("<p>Phase: detected by <code>PhaseChange</code> on <code>induction_score_max</code> once it "
                 + "has risen by at least 0.3 (shaded in the plots). Roles: a head's score above 0.4.</p>\n");
 
         h.append("<h2>Head roles over training</h2>\n");
