@@ -57,7 +57,12 @@ final class Chart {
     }
 
     Chart add(String name, double[] x, double[] y, Style style) {
-        series.add(new Series(name, x, y, PALETTE[series.size() % PALETTE.length], style));
+        return add(name, x, y, PALETTE[series.size() % PALETTE.length], style);
+    }
+
+    /** A series in a chosen colour (e.g. a phase's, so it matches the shading of the other plots). */
+    Chart add(String name, double[] x, double[] y, Color color, Style style) {
+        series.add(new Series(name, x, y, color, style));
         return this;
     }
 

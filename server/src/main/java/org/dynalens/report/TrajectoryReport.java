@@ -7,6 +7,7 @@ import org.dynalens.plugin.analysis.PhaseDetector;
 import org.dynalens.plugin.trajectory.GramPca;
 import org.dynalens.plugin.trajectory.Trajectories;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,6 +43,9 @@ public final class TrajectoryReport {
             PhaseDetector.CIRCUIT_FORMATION_END, "circuit formation end", PhaseDetector.CLEANUP_END, "cleanup end",
             PhaseDetector.GROK_STEP, "grok");
     private static final String[] PHASES = {"memorisation", "circuit formation", "cleanup", "after cleanup"};
+    /** The phases' colours of the run report's shading (RunReport), opaque, so the plots read alike. */
+    private static final Color[] PHASE_COLORS = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
+            new Color(148, 103, 189)};
 
     private TrajectoryReport() {
     }
@@ -130,7 +134,8 @@ public final class TrajectoryReport {
             for (int i = 0; i < pca.runs().size(); i++) if (pca.runs().get(i).equals(run)) rows.add(i);
             double[] x = rows.stream().mapToDouble(i -> r.projections()[i][0]).toArray();
             double[] y = rows.stream().mapToDouble(i -> r.projections()[i][1]).toArray();
-            c.add(single ? "path" : run, x, y, Chart.Style.LINE);
+            if (single) c.add("path", x, y, Color.GRAY, Chart.Style.LINE);
+            else c.add(run, x, y, Chart.Style.LINE);
             Map<String, Long> bounds = boundaries(summaries.get(run));
             if (single) {
                 Long[] ends = {bounds.get(PhaseDetector.MEMORISATION_END), bounds.get(PhaseDetector.CIRCUIT_FORMATION_END),
@@ -141,7 +146,8 @@ public final class TrajectoryReport {
                 for (int p = 0; p < PHASES.length; p++) {
                     if (byPhase.get(p).isEmpty()) continue;
                     c.add(PHASES[p], byPhase.get(p).stream().mapToDouble(i -> r.projections()[i][0]).toArray(),
-                            byPhase.get(p).stream().mapToDouble(i -> r.projections()[i][1]).toArray(), Chart.Style.POINTS);
+                            byPhase.get(p).stream().mapToDouble(i -> r.projections()[i][1]).toArray(), PHASE_COLORS[p],
+                            Chart.Style.POINTS);
                 }
             }
             // labels: first and last step, and the checkpoint at (or just before) each phase boundary and the grok
