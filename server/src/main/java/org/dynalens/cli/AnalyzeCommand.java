@@ -9,10 +9,7 @@ import org.dynalens.plugin.analysis.PhaseDetector;
 import org.dynalens.plugin.analysis.Sgld;
 import org.dynalens.plugin.analysis.RunAnalysis;
 import org.dynalens.plugin.train.TrainingRun;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -72,9 +69,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         List<Analysis> optIn = !llc ? List.of() : List.of(new LocalLearningCoefficient(new Sgld.Settings(
                 llcEpsilon, llcGamma, llcNBeta, llcChains, llcDraws, llcBurnIn, llcSeed)));
         RunAnalysis.Outcome outcome;
-        try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("analyze")
-                .setInitialMax(run.checkpointSteps().size()).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
-                .setUnit(" ckpt", 1).setConsumer(new ConsoleProgressBarConsumer(System.out, 120)).build()) {
+        try (ProgressBar bar = noProgress ? null : ProgressBars.builder("analyze",
+                run.checkpointSteps().size(), System.out).setUpdateIntervalMillis(250).setUnit(" ckpt", 1).build()) {
             outcome = TrainingRun.reanalyse(run, optIn, (done, total, step) -> {
                 if (bar != null) {
                     bar.stepTo(done);

@@ -1,9 +1,6 @@
 package org.dynalens.cli;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.dynalens.archive.RunInfo;
 import org.dynalens.plugin.train.TrainingListener;
 import org.dynalens.sweep.SweepRunner;
@@ -24,9 +21,8 @@ final class SweepProgress implements SweepRunner.Progress, AutoCloseable {
     SweepProgress(boolean bar, PrintStream out, SweepSpec spec) {
         this.out = out;
         long total = spec.members().stream().mapToLong(m -> m.config().steps()).sum();
-        this.bar = !bar ? null : new ProgressBarBuilder().setTaskName("sweep " + spec.id()).setInitialMax(total)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed()
-                .setConsumer(new ConsoleProgressBarConsumer(out, 120)).build();
+        this.bar = !bar ? null : ProgressBars.builder("sweep " + spec.id(), total, out)
+                .setUpdateIntervalMillis(500).showSpeed().build();
     }
 
     /** Done members count as finished work on the bar. */

@@ -1,9 +1,6 @@
 package org.dynalens.cli;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.dynalens.archive.Checkpoint;
 import org.dynalens.archive.RunInfo;
 import org.dynalens.plugin.train.TrainingListener;
@@ -28,9 +25,8 @@ final class TrainingProgress implements TrainingListener, AutoCloseable {
     public void onStart(RunInfo info, long startStep, long totalSteps) {
         out.println((startStep > 0 ? "resuming " : "training ") + info.id() + " from step " + startStep + " to " + totalSteps);
         if (bar) {
-            progress = new ProgressBarBuilder().setTaskName(info.task()).setInitialMax(totalSteps)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).showSpeed()
-                    .setConsumer(new ConsoleProgressBarConsumer(out, 120)).build();
+            progress = ProgressBars.builder(info.task(), totalSteps, out)
+                    .setUpdateIntervalMillis(250).showSpeed().build();
             progress.stepTo(startStep);
         }
     }
