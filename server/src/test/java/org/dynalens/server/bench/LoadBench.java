@@ -162,6 +162,17 @@ public final class LoadBench {
             return requests / seconds;
         }
 
+        /** One Stats per path from its measured latencies and its error count ({@code errors[i]} for path i). */
+        static Map<String, Stats> byPath(List<String> paths, Map<String, List<Long>> latenciesNs, int[] errors,
+                                         double seconds) {
+            Map<String, Stats> out = new LinkedHashMap<>();
+            for (int i = 0; i < paths.size(); i++) {
+                String path = paths.get(i);
+                out.put(path, of(path, errors[i], seconds, latenciesNs.get(path).stream().mapToLong(Long::longValue).toArray()));
+            }
+            return out;
+        }
+
         static Stats of(String path, long errors, double seconds, long[] latenciesNs) {
             long[] sorted = latenciesNs.clone();
             Arrays.sort(sorted);
@@ -303,13 +314,7 @@ public final class LoadBench {
             for (String path : paths) all.put(path, new ArrayList<>());
             for (Future<Map<String, List<Long>>> f : futures) f.get().forEach((k, v) -> all.get(k).addAll(v));
             pool.shutdown();
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            Map<String, Stats> out = new LinkedHashMap<>();
-            for (int i = 0; i < paths.size(); i++) {
-                String path = paths.get(i);
-                out.put(path, Stats.of(path, errors[i], elapsed, all.get(path).stream().mapToLong(Long::longValue).toArray()));
-            }
-            return out;
+            return Stats.byPath(paths, all, errors, (System.nanoTime() - start) / 1e9);
         }
     }
 
@@ -330,13 +335,7 @@ public final class LoadBench {
             if (!get(client, base + path)) errors[paths.indexOf(path)]++;
             lat.get(path).add(System.nanoTime() - t0);
         }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        Map<String, Stats> out = new LinkedHashMap<>();
-        for (int i = 0; i < paths.size(); i++) {
-            String path = paths.get(i);
-            out.put(path, Stats.of(path, errors[i], elapsed, lat.get(path).stream().mapToLong(Long::longValue).toArray()));
-        }
-        return out;
+        return Stats.byPath(paths, lat, errors, (System.nanoTime() - start) / 1e9);
     }
 
     private static boolean get(HttpClient client, String url) {
