@@ -110,14 +110,7 @@ public final class TrainingBench {
                     opt.update(model.parameters());
                     t4 = System.nanoTime();
                 }
-                long end = System.nanoTime();
-                if (s >= warmup) {
-                    phase[0] += t1 - t0;
-                    phase[1] += t2 - t1;
-                    phase[2] += t3 - t2;
-                    phase[3] += t4 - t3;
-                    perStep[s - warmup] = end - t0;
-                }
+                if (s >= warmup) record(phase, perStep, s - warmup, t0, t1, t2, t3, t4, System.nanoTime());
             }
             System.err.printf("grokking: %d params, train %d examples, loss after %d steps %.4f%n",
                     model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum(),
@@ -159,14 +152,7 @@ public final class TrainingBench {
                     opt.update(model.parameters());
                     t4 = System.nanoTime();
                 }
-                long end = System.nanoTime();
-                if (s >= warmup) {
-                    phase[0] += t1 - t0;
-                    phase[1] += t2 - t1;
-                    phase[2] += t3 - t2;
-                    phase[3] += t4 - t3;
-                    perStep[s - warmup] = end - t0;
-                }
+                if (s >= warmup) record(phase, perStep, s - warmup, t0, t1, t2, t3, t4, System.nanoTime());
             }
             System.err.printf("induction: %s, loss after %d steps %.4f%n", mc, warmup + timed, loss);
             String k = "induction_t" + threads;
@@ -349,5 +335,14 @@ public final class TrainingBench {
         try (var files = Files.walk(dir)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
+    }
+
+    /** Adds one timed step: the four phases between the stamps t0..t4 and the whole step t0..end. */
+    private static void record(long[] phase, long[] perStep, int step, long t0, long t1, long t2, long t3, long t4, long end) {
+        phase[0] += t1 - t0;
+        phase[1] += t2 - t1;
+        phase[2] += t3 - t2;
+        phase[3] += t4 - t3;
+        perStep[step] = end - t0;
     }
 }
