@@ -11,6 +11,7 @@ induction: 2-layer attention-only transformer (n_ctx 24, vocab 32, d_model 64, 2
 
 Prints "RESULT torch_<model>_t<threads>_<what> <value>" lines.
 usage: grokking_torch.py THREADS [WARMUP] [TIMED]
+DEVICE=cuda runs the same steps on the GPU (bench/gpu_check.sh; step times then include a synchronize per phase).
 """
 import math
 import statistics
@@ -20,6 +21,13 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+DEVICE = torch.device(__import__("os").environ.get("DEVICE", "cpu"))
+
+
+def sync():
+    if DEVICE.type == "cuda":   # CUDA ops are asynchronous: without this, the timers measure kernel launches
+        torch.cuda.synchronize()
 
 
 class Grokking(nn.Module):
@@ -101,14 +109,19 @@ def timed_steps(model, opt, sched, batch_fn, warmup, timed):
     loss = None
     for s in range(warmup + timed):
         tokens, labels = batch_fn(s)
+        tokens, labels = tokens.to(DEVICE), labels.to(DEVICE)
+        sync()
         t0 = time.perf_counter()
         loss = ce64(model(tokens), labels)
+        sync()
         t1 = time.perf_counter()
         loss.backward()
+        sync()
         t2 = time.perf_counter()
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=False)
+        sync()
         t3 = time.perf_counter()
         if s >= warmup:
             fwd, bwd, upd = fwd + t1 - t0, bwd + t2 - t1, upd + t3 - t2
@@ -135,7 +148,7 @@ def grokking(threads, warmup, timed, all_positions):
     idx = torch.randperm(len(pairs))[: int(frac * len(pairs))]
     tokens, y = pairs[idx], labels[idx]
     assert len(tokens) == 3830
-    model = Grokking(p=p, all_positions=all_positions)
+    model = Grokking(p=p, all_positions=all_positions).to(DEVICE)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1.0, betas=(0.9, 0.98))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(step / 10, 1))
     r = timed_steps(model, opt, sched, lambda s: (tokens, y), warmup, timed)
@@ -145,7 +158,7 @@ def grokking(threads, warmup, timed, all_positions):
 def induction(threads, warmup, timed):
     torch.manual_seed(0)
     vocab, n_ctx, batch = 32, 24, 64
-    model = AttnOnly(vocab=vocab, n_ctx=n_ctx)
+    model = AttnOnly(vocab=vocab, n_ctx=n_ctx).to(DEVICE)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.0, betas=(0.9, 0.98))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(step / 10, 1))
 
@@ -166,7 +179,7 @@ if __name__ == "__main__":
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     import os
-    print(f"# torch {torch.__version__}, intra-op threads {torch.get_num_threads()}, "
+    print(f"# torch {torch.__version__} on {DEVICE}, intra-op threads {torch.get_num_threads()}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset (OpenBLAS uses every core)')}", file=sys.stderr)
     grokking(threads, warmup, timed, all_positions=False)
     grokking(threads, warmup, max(timed // 3, 5), all_positions=True)

@@ -12,6 +12,8 @@ by java.util.SplittableRandom(seed), the first floor(frac * p^2) pairs train. Sp
 below (Java 17 algorithm, mix32 + boundedNextInt) and checked against the run: the step-0 train loss must match.
 
 usage: torch_replay.py RUN_DIR STEPS [EVAL_EVERY] > replay.tsv     (Debian /usr/bin/python3: torch, h5py, numpy)
+DEVICE=cuda replays on the GPU (float32 matmuls, TF32 off). The run's metrics.h5 may be partial or absent: steps it
+does not have print nan in the dynalens columns.
 """
 import json
 import math
@@ -23,7 +25,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from grokking_torch import Grokking, ce64  # noqa: E402
+from grokking_torch import DEVICE, Grokking, ce64  # noqa: E402
 
 M64 = (1 << 64) - 1
 GOLDEN_GAMMA = 0x9E3779B97F4A7C15
@@ -89,11 +91,17 @@ def main():
         with torch.no_grad():
             for attr, name in names.items():
                 getattr(model, attr).copy_(torch.from_numpy(np.asarray(f["params/" + name], dtype=np.float32)))
-    with h5py.File(os.path.join(run_dir, "metrics.h5")) as f:
-        theirs = {k: np.asarray(f[k]) for k in f.keys()}
+    model.to(DEVICE)
+    torch.backends.cuda.matmul.allow_tf32 = False   # keep float32 matmuls float32, as on the CPU
+    metrics = os.path.join(run_dir, "metrics.h5")
+    theirs = {"step": [], "train_loss": [], "test_loss": []}
+    if os.path.exists(metrics):
+        with h5py.File(metrics) as f:
+            theirs = {k: np.asarray(f[k]) for k in f.keys()}
     train_idx, test_idx = split(p, cfg["train_fraction"], cfg["seed"])
     x_train, y_train = examples(train_idx, p)
     x_test, y_test = examples(test_idx, p)
+    x_train, y_train, x_test, y_test = (t.to(DEVICE) for t in (x_train, y_train, x_test, y_test))
 
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"],
                             betas=(cfg["beta1"], cfg["beta2"]), eps=cfg["eps"])
