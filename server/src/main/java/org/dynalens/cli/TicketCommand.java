@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
  * rewinding, Frankle et al. 2020). The global magnitude mask of RUN's final checkpoint keeping fraction F of the
  * weight matrices, applied to RUN's weights at step K, retrained with RUN's config (same task, data, optimiser) and
  * the mask re-applied after every update. The ticket is a child run ({@code parent_run}, {@code parent_step} = K,
- * {@code ticket_keep} = F); at the end the ticket and the original are compared.
+ * {@code ticket_keep} = F); at the end the ticket and the original are compared. {@code --random-mask} trains the
+ * control: a random mask of the same size ({@code ticket_mask} = random).
  */
 @Command(name = "ticket", description = "Train a lottery ticket of a run: magnitude mask of its final weights, rewound to step K.")
 final class TicketCommand implements Callable<Integer> {
@@ -36,6 +37,10 @@ final class TicketCommand implements Callable<Integer> {
     @Option(names = "--rewind", paramLabel = "K", required = true, description = "Step of RUN whose weights the ticket starts from (0: the initialisation).")
     long rewind;
 
+    @Option(names = "--random-mask", description = "Control: keep as many weights as the magnitude mask would, chosen "
+            + "uniformly at random (seeded by RUN's seed).")
+    boolean randomMask;
+
     @Option(names = "--steps", description = "Training steps of the ticket (default: those of RUN).")
     Integer steps;
 
@@ -49,14 +54,16 @@ final class TicketCommand implements Callable<Integer> {
         Map<String, Object> values = new LinkedHashMap<>(parent.info().config());
         values.remove("run_id");
         values.remove("ticket_keep");
+        values.remove("ticket_mask");
         values.put("parent_run", runId);
         values.put("parent_step", rewind);
         values.put("ticket_keep", keep);
+        if (randomMask) values.put("ticket_mask", RunConfig.TICKET_MASK_RANDOM);
         if (steps != null) values.put("steps", steps);
         RunConfig cfg = RunConfig.fromMap(values).validate();
         RunInfo ticket = TrainCommand.trainAndIndex(cfg, a, !noProgress);
-        System.out.println("ticket " + ticket.id() + " of " + runId + " (keep " + keep + ", rewind to step " + rewind
-                + ") archived in " + a.root());
+        System.out.println("ticket " + ticket.id() + " of " + runId + " (keep " + keep + ", "
+                + (randomMask ? "random" : "magnitude") + " mask, rewind to step " + rewind + ") archived in " + a.root());
         Map<String, Object> p = parent.info().summary(), t = ticket.summary();
         System.out.println(String.format(Locale.ROOT, "%-14s %16s %16s", "", "original", "ticket"));
         for (String key : new String[] {"grok_step", "last_step"}) {

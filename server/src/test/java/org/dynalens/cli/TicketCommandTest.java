@@ -36,6 +36,16 @@ class TicketCommandTest {
         CliTest.Result found = CliTest.run("search", "--archive", archive, "ticket_keep:[0.2 TO 0.4]");
         assertTrue(found.out().contains(ticket), found.out() + found.err());
 
+        CliTest.Result control = CliTest.run("ticket", "--archive", archive, parent, "--keep", "0.3", "--rewind", "50",
+                "--random-mask", "--steps", "20", "--no-progress");
+        assertEquals(0, control.code(), control.err());
+        assertTrue(control.out().contains("random mask"), control.out());
+        String controlId = control.out().lines().filter(l -> l.startsWith("ticket ")).findFirst().orElseThrow().split(" ")[1];
+        assertNotEquals(ticket, controlId);
+        RunArchive controlRun = Archive.open(Path.of(archive)).run(controlId);
+        assertEquals("random", controlRun.info().config().get("ticket_mask"));
+        assertEquals(run.info().summary().get("ticket_kept"), controlRun.info().summary().get("ticket_kept"), "same size");
+
         CliTest.Result bad = CliTest.run("ticket", "--archive", archive, parent, "--keep", "1.5", "--rewind", "50");
         assertEquals(Main.BAD_INPUT, bad.code(), bad.out() + bad.err());
         assertTrue(bad.err().contains("ticket_keep"), bad.err());

@@ -29,7 +29,7 @@ public final class AdamW {
     /** Optional gradient filter applied before each update (null: plain AdamW). */
     private Grokfast grokfast;
     /** Optional lottery-ticket mask applied to the weights after each update (null: dense training). */
-    private MagnitudeMask mask;
+    private TicketMask mask;
     private NDManager stateManager;
 
     public AdamW(double lr, double weightDecay, double beta1, double beta2, double eps, int warmupSteps) {
@@ -45,7 +45,7 @@ public final class AdamW {
     public static AdamW forConfig(RunConfig cfg) {
         AdamW a = new AdamW(cfg.lr(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.warmupSteps());
         if (cfg.grokfast()) a.grokfast = new Grokfast(cfg.grokfastAlpha(), cfg.grokfastLambda());
-        if (cfg.ticketKeep() != null) a.mask = new MagnitudeMask(); // filled from the parent or the checkpoint
+        if (cfg.ticketKeep() != null) a.mask = new TicketMask(); // filled from the parent or the checkpoint
         return a;
     }
 
@@ -56,7 +56,7 @@ public final class AdamW {
     }
 
     /** The lottery-ticket mask of this optimiser, or null for dense training. */
-    public MagnitudeMask mask() {
+    public TicketMask mask() {
         return mask;
     }
 

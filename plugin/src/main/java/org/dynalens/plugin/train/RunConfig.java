@@ -36,7 +36,13 @@ public record RunConfig(
         String runId,
         Integer nCtx, Integer vocab, Integer batchSize, Boolean attnOnly, Boolean layerNorm,
         Map<String, Object> taskSettings,
-        Double grokfastAlpha, Double grokfastLambda, String parentRun, Long parentStep, Double ticketKeep) {
+        Double grokfastAlpha, Double grokfastLambda, String parentRun, Long parentStep, Double ticketKeep,
+        String ticketMask) {
+
+    public RunConfig {
+        // the default mask kind is stored as absent, so naming it keeps the run id of a ticket that does not
+        if (TICKET_MASK_MAGNITUDE.equals(ticketMask)) ticketMask = null;
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -55,11 +61,15 @@ public record RunConfig(
 
     /**
      * Opt-in settings of any task: Grokfast's filter, the checkpoint a branched run starts from, and a lottery
-     * ticket's kept fraction. Left out of {@link #toMap()} when null, so configs without them keep their JSON,
-     * identity hash and run id (RunIdStabilityTest).
+     * ticket's kept fraction and mask kind. Left out of {@link #toMap()} when null, so configs without them keep
+     * their JSON, identity hash and run id (RunIdStabilityTest).
      */
     private static final List<String> OPTIONAL_KEYS = List.of("grokfast_alpha", "grokfast_lambda", "parent_run",
-            "parent_step", "ticket_keep");
+            "parent_step", "ticket_keep", "ticket_mask");
+
+    /** Ticket mask kinds ({@link TicketMask}); "magnitude" is the default and is stored as absent. */
+    public static final String TICKET_MASK_MAGNITUDE = "magnitude";
+    public static final String TICKET_MASK_RANDOM = "random";
 
     /** Grokfast-EMA defaults of Lee et al. 2024 (their Algorithm 2 and released code): alpha 0.98, lambda 2. */
     public static final double GROKFAST_ALPHA = 0.98;
@@ -74,7 +84,7 @@ public record RunConfig(
                 1e-3, 1.0, 0.9, 0.98, 1e-8, 10,
                 1, 128, 4, 32, 512, null,
                 null, null, null, null, null, null,
-                null, null, null, null, null);
+                null, null, null, null, null, null);
     }
 
     /**
@@ -89,7 +99,7 @@ public record RunConfig(
                 3e-3, 0.0, 0.9, 0.98, 1e-8, 10,
                 2, 64, 2, 32, 256, null,
                 null, null, 64, true, false, Map.of(),
-                null, null, null, null, null);
+                null, null, null, null, null, null);
     }
 
     /** Whether the task is a next-token task trained by {@link SequenceTrainingRun}. */
@@ -120,6 +130,9 @@ public record RunConfig(
         require(parentStep == null || parentStep >= 0, "parent_step must be >= 0, got " + parentStep);
         require(ticketKeep == null || (ticketKeep > 0 && ticketKeep <= 1), "ticket_keep must be in (0, 1], got " + ticketKeep);
         require(ticketKeep == null || parentRun != null, "ticket_keep needs parent_run and parent_step (the rewind point)");
+        require(ticketMask == null || TICKET_MASK_RANDOM.equals(ticketMask),
+                "ticket_mask must be \"magnitude\" or \"random\", got \"" + ticketMask + "\"");
+        require(ticketMask == null || ticketKeep != null, "ticket_mask needs ticket_keep");
         if (isSequenceTask()) {
             require(batchSize != null && batchSize > 0, "batch_size must be > 0 for sequence tasks, got " + batchSize);
             SequenceTask t = createSequenceTask();
@@ -176,7 +189,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, newSteps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
-                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep);
+                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask);
     }
 
     /** Whether the Grokfast gradient filter is on. */
@@ -190,7 +203,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
-                grokfastAlpha, grokfastLambda, run, step, ticketKeep);
+                grokfastAlpha, grokfastLambda, run, step, ticketKeep, ticketMask);
     }
 
     /** A copy that is a lottery ticket keeping fraction {@code keep} of the parent's final weights. */
@@ -198,7 +211,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
-                grokfastAlpha, grokfastLambda, parentRun, parentStep, keep);
+                grokfastAlpha, grokfastLambda, parentRun, parentStep, keep, ticketMask);
     }
 
     /** A copy with an explicit run id. */
@@ -206,7 +219,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, id,
                 nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
-                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep);
+                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask);
     }
 
     /**
@@ -296,7 +309,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx != null ? nCtx : t.contextLength(), vocab != null ? vocab : t.vocab(), batchSize, attnOnly,
-                layerNorm, taskSettings, grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep);
+                layerNorm, taskSettings, grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask);
     }
 
     /** Reads a JSON config file (keys as in {@link #toJson()}); missing keys take the defaults. */

@@ -36,7 +36,7 @@ final class RunSession {
     /** For a fresh branched run ({@code parent_run}, {@code parent_step}): the checkpoint it starts from. */
     final Checkpoint parent;
     /** For a fresh lottery ticket ({@code ticket_keep}): the mask from the parent's final checkpoint. */
-    private MagnitudeMask ticketMask;
+    private TicketMask ticketMask;
     RunInfo info;
     private final long began = System.nanoTime();
     private long stepsDone;
@@ -85,7 +85,7 @@ final class RunSession {
         }
         Origin origin = origin(archive, cfg, modelConfig);
         Checkpoint parent = origin.parent();
-        MagnitudeMask mask = origin.mask();
+        TicketMask mask = origin.mask();
         Map<String, Object> summary = new LinkedHashMap<>(Map.of("status", "running"));
         summary.putAll(origin.summary());
         Map<String, Object> provenance = Provenance.of(trainer, modelConfig);
@@ -98,7 +98,7 @@ final class RunSession {
     }
 
     /** Where a fresh run starts: nothing (the seed), a parent checkpoint, and for a lottery ticket also its mask. */
-    private record Origin(Checkpoint parent, MagnitudeMask mask, Map<String, Object> summary) {
+    private record Origin(Checkpoint parent, TicketMask mask, Map<String, Object> summary) {
         static final Origin NONE = new Origin(null, null, Map.of());
     }
 
@@ -108,8 +108,11 @@ final class RunSession {
         if (cfg.ticketKeep() == null) return new Origin(parent, null, Map.of());
         // lottery ticket: the mask comes from the parent's final weights, the start from its step k (rewind)
         Checkpoint last = lastReadableCheckpoint(archive.run(cfg.parentRun()));
-        MagnitudeMask mask = MagnitudeMask.global(last.params(), cfg.ticketKeep());
+        boolean random = RunConfig.TICKET_MASK_RANDOM.equals(cfg.ticketMask());
+        TicketMask mask = random ? TicketMask.random(last.params(), cfg.ticketKeep(), cfg.seed())
+                : TicketMask.magnitude(last.params(), cfg.ticketKeep());
         Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("ticket_mask", random ? RunConfig.TICKET_MASK_RANDOM : RunConfig.TICKET_MASK_MAGNITUDE);
         summary.put("ticket_mask_step", last.step());
         summary.put("ticket_kept", mask.keptCount());
         summary.put("ticket_prunable", mask.prunableCount());

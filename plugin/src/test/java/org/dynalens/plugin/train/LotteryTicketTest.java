@@ -40,7 +40,7 @@ class LotteryTicketTest {
         RunArchive child = train(ticket, a, new TrainingListener() {
         });
 
-        MagnitudeMask mask = MagnitudeMask.global(parent.readCheckpoint(120).params(), 0.2);
+        TicketMask mask = TicketMask.magnitude(parent.readCheckpoint(120).params(), 0.2);
         assertEquals(mask.applyTo(parent.readCheckpoint(40).params()), child.readCheckpoint(0).params(),
                 "step 0 = parent's step-40 weights times the mask of its final weights");
         assertEquals(120L, ((Number) child.info().summary().get("ticket_mask_step")).longValue());
@@ -70,6 +70,31 @@ class LotteryTicketTest {
         for (long step : child.checkpointSteps()) {
             assertEquals(child.readCheckpoint(step).tensors(), resumed.readCheckpoint(step).tensors(), "step " + step);
         }
-        assertTrue(end.tensors().containsKey(Checkpoint.OPTIM + MagnitudeMask.STATE_PREFIX + "embed.W_E"));
+        assertTrue(end.tensors().containsKey(Checkpoint.OPTIM + TicketMask.STATE_PREFIX + "embed.W_E"));
+    }
+
+    @Test
+    void randomControlTicketUsesARandomMaskOfTheSameSize() {
+        Archive a = Archive.open(tmp.resolve("r"));
+        RunArchive parent = train(PARENT, a, new TrainingListener() {
+        });
+        Map<String, Object> values = new java.util.LinkedHashMap<>(PARENT.withParent(parent.id(), 0).withTicketKeep(0.2)
+                .withSteps(20).toMap());
+        values.put("ticket_mask", RunConfig.TICKET_MASK_RANDOM);
+        RunArchive child = train(RunConfig.fromMap(values).validate(), a, new TrainingListener() {
+        });
+
+        Map<String, Tensor> last = parent.readCheckpoint(120).params();
+        TicketMask random = TicketMask.random(last, 0.2, PARENT.seed());
+        assertEquals(random.applyTo(parent.readCheckpoint(0).params()), child.readCheckpoint(0).params(),
+                "step 0 = the parent's initialisation times a random mask seeded by the run's seed");
+        assertEquals("random", child.info().summary().get("ticket_mask"));
+        assertEquals(TicketMask.magnitude(last, 0.2).keptCount(), ((Number) child.info().summary().get("ticket_kept")).longValue());
+        for (Map.Entry<String, Tensor> e : child.readCheckpoint(20).params().entrySet()) {
+            float[] m = random.of(e.getKey());
+            if (m == null) continue;
+            float[] w = e.getValue().floats();
+            for (int i = 0; i < w.length; i++) if (m[i] == 0) assertTrue(w[i] == 0, e.getKey() + "[" + i + "] pruned, is " + w[i]);
+        }
     }
 }

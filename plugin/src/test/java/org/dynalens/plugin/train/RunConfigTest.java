@@ -64,6 +64,23 @@ class RunConfigTest {
     }
 
     @Test
+    void ticketMaskKindIsOptionalAndOnlyTheRandomControlChangesTheId() {
+        RunConfig ticket = RunConfig.defaults().withParent("parent-run", 0).withTicketKeep(0.2);
+        Map<String, Object> named = new java.util.HashMap<>(ticket.toMap());
+        named.put("ticket_mask", "magnitude");
+        assertEquals(ticket.resolvedRunId(), RunConfig.fromMap(named).validate().resolvedRunId(), "magnitude is the default, stored as absent");
+        assertFalse(ticket.toMap().containsKey("ticket_mask"));
+        named.put("ticket_mask", "random");
+        RunConfig random = RunConfig.fromMap(named).validate();
+        assertNotEquals(ticket.resolvedRunId(), random.resolvedRunId());
+        assertEquals("random", random.toMap().get("ticket_mask"));
+        named.put("ticket_mask", "largest");
+        assertMessage("ticket_mask must be \"magnitude\" or \"random\"", () -> RunConfig.fromMap(named).validate());
+        assertMessage("ticket_mask needs ticket_keep",
+                () -> RunConfig.fromMap(Map.of("ticket_mask", "random", "parent_run", "x", "parent_step", 0)).validate());
+    }
+
+    @Test
     void unreadableConfigFileIsAClearError() throws Exception {
         Path f = Files.writeString(tmp.resolve("bad.json"), "{ not json");
         assertMessage("cannot read config", () -> RunConfig.read(f));

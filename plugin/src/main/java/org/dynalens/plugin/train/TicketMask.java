@@ -10,13 +10,16 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
  * The pruning mask of a lottery ticket (Frankle and Carbin 2019, "The Lottery Ticket Hypothesis"; with rewinding
  * to an early step k, Frankle et al. 2020, "Linear Mode Connectivity and the Lottery Ticket Hypothesis"): one-shot
  * global magnitude pruning of a trained network, keeping the fraction {@code keep} of the weights with the largest
- * |w| over all weight matrices together.
+ * |w| over all weight matrices together ({@link #magnitude}). {@link #random} is the usual control (Frankle and
+ * Carbin 2019, sec. 2, "randomly pruned"): the same number of weights kept, chosen uniformly at random, so a
+ * comparison tells what the magnitude mask adds beyond the sparsity itself.
  *
  * <p>What is pruned: every parameter of rank >= 2 (embeddings, attention and MLP matrices, unembedding); biases and
  * LayerNorm parameters (rank 1) are never pruned. Exactly {@code round(keep * N)} of the N prunable weights are kept;
@@ -26,7 +29,7 @@ import java.util.TreeMap;
  * saved with the optimiser's state ({@code optim/ticket_mask/<param>}, 1 = kept) so a resumed ticket continues
  * bitwise identically.
  */
-public final class MagnitudeMask {
+public final class TicketMask {
 
     public static final String STATE_PREFIX = "ticket_mask/";
 
@@ -35,10 +38,10 @@ public final class MagnitudeMask {
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
 
     /** An empty mask, to be filled by {@link #load} or {@link #global}. */
-    public MagnitudeMask() {
+    public TicketMask() {
     }
 
-    private MagnitudeMask(Map<String, float[]> keep) {
+    private TicketMask(Map<String, float[]> keep) {
         this.keep.putAll(keep);
     }
 
@@ -48,34 +51,68 @@ public final class MagnitudeMask {
     }
 
     /** The global magnitude mask of {@code weights} keeping fraction {@code fraction} of the prunable weights. */
-    public static MagnitudeMask global(Map<String, Tensor> weights, double fraction) {
-        if (!(fraction > 0 && fraction <= 1)) throw new IllegalArgumentException("keep fraction must be in (0, 1], got " + fraction);
-        TreeMap<String, Tensor> sorted = new TreeMap<>();
-        weights.forEach((k, v) -> {
-            if (prunable(v.shape())) sorted.put(k, v);
-        });
-        if (sorted.isEmpty()) throw new IllegalArgumentException("no prunable (rank >= 2) parameter");
-        List<String> names = new ArrayList<>(sorted.keySet());
-        int[] offsets = new int[names.size() + 1];
-        for (int i = 0; i < names.size(); i++) offsets[i + 1] = offsets[i] + sorted.get(names.get(i)).size();
-        int n = offsets[names.size()];
-        float[] magnitude = new float[n];
-        for (int i = 0; i < names.size(); i++) {
-            float[] f = sorted.get(names.get(i)).floats();
-            for (int j = 0; j < f.length; j++) magnitude[offsets[i] + j] = Math.abs(f[j]);
+    public static TicketMask magnitude(Map<String, Tensor> weights, double fraction) {
+        Prunable w = Prunable.of(weights, fraction);
+        float[] magnitude = new float[w.size()];
+        for (int i = 0; i < w.names.size(); i++) {
+            float[] f = weights.get(w.names.get(i)).floats();
+            for (int j = 0; j < f.length; j++) magnitude[w.offsets[i] + j] = Math.abs(f[j]);
         }
-        int kept = (int) Math.round(fraction * n);
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
+        Integer[] order = new Integer[w.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
         Arrays.sort(order, (a, b) -> {
             int c = Float.compare(magnitude[b], magnitude[a]);
             return c != 0 ? c : Integer.compare(a, b);
         });
-        float[] flat = new float[n];
-        for (int i = 0; i < kept; i++) flat[order[i]] = 1;
-        Map<String, float[]> out = new LinkedHashMap<>();
-        for (int i = 0; i < names.size(); i++) out.put(names.get(i), Arrays.copyOfRange(flat, offsets[i], offsets[i + 1]));
-        return new MagnitudeMask(out);
+        float[] flat = new float[w.size()];
+        for (int i = 0; i < w.kept; i++) flat[order[i]] = 1;
+        return w.mask(flat);
+    }
+
+    /**
+     * A uniformly random mask keeping as many weights as {@link #magnitude} would: the first {@code round(fraction * N)}
+     * positions of a Fisher-Yates shuffle of the N prunable positions driven by {@code SplittableRandom(seed)}.
+     */
+    public static TicketMask random(Map<String, Tensor> weights, double fraction, long seed) {
+        Prunable w = Prunable.of(weights, fraction);
+        int[] perm = new int[w.size()];
+        for (int i = 0; i < perm.length; i++) perm[i] = i;
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int i = perm.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1), t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        float[] flat = new float[w.size()];
+        for (int i = 0; i < w.kept; i++) flat[perm[i]] = 1;
+        return w.mask(flat);
+    }
+
+    /** The prunable parameters in name order, laid end to end, and how many of their weights a mask keeps. */
+    private record Prunable(List<String> names, int[] offsets, int kept) {
+        static Prunable of(Map<String, Tensor> weights, double fraction) {
+            if (!(fraction > 0 && fraction <= 1)) throw new IllegalArgumentException("keep fraction must be in (0, 1], got " + fraction);
+            TreeMap<String, Tensor> sorted = new TreeMap<>();
+            weights.forEach((k, v) -> {
+                if (prunable(v.shape())) sorted.put(k, v);
+            });
+            if (sorted.isEmpty()) throw new IllegalArgumentException("no prunable (rank >= 2) parameter");
+            List<String> names = new ArrayList<>(sorted.keySet());
+            int[] offsets = new int[names.size() + 1];
+            for (int i = 0; i < names.size(); i++) offsets[i + 1] = offsets[i] + sorted.get(names.get(i)).size();
+            return new Prunable(names, offsets, (int) Math.round(fraction * offsets[names.size()]));
+        }
+
+        int size() {
+            return offsets[names.size()];
+        }
+
+        /** Splits a flat 0/1 mask back into one array per parameter. */
+        TicketMask mask(float[] flat) {
+            Map<String, float[]> out = new LinkedHashMap<>();
+            for (int i = 0; i < names.size(); i++) out.put(names.get(i), Arrays.copyOfRange(flat, offsets[i], offsets[i + 1]));
+            return new TicketMask(out);
+        }
     }
 
     /** Number of weights kept, and of prunable weights in all. */
