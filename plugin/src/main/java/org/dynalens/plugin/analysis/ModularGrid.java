@@ -18,6 +18,9 @@ import java.util.Map;
  */
 public record ModularGrid(int p, float[] mlpPost, double[] logits, int dMlp, int classes) {
 
+    /** Inputs per block of the MLP and unembedding in {@link #compute}. */
+    private static final int ROWS = 8;
+
     /**
      * Runs the 1-layer model of Nanda et al. 2023 over the grid in plain Java, in float64, from the checkpoint's
      * weights (TransformerLens names and shapes, see {@link org.dynalens.plugin.model.Transformer}). Analyses never
@@ -93,26 +96,43 @@ public record ModularGrid(int p, float[] mlpPost, double[] logits, int dMlp, int
                 }
             }
         }
+        // MLP and unembedding, ROWS inputs at a time: each weight row is loaded once per block instead of once per
+        // input. Every output is still summed in the same order (d, then m, ascending), so blocking changes nothing.
         float[] post = new float[n * dMlp];
         double[] logits = new double[n * classes];
-        double[] hidden = new double[dMlp], out = new double[dModel];
-        for (int row = 0; row < n; row++) {
-            int o = row * dModel;
-            System.arraycopy(bIn, 0, hidden, 0, dMlp);
-            for (int d = 0; d < dModel; d++) {
-                double x = mid[o + d];
-                for (int m = 0; m < dMlp; m++) hidden[m] += x * wIn[d * dMlp + m];
+        double[] hidden = new double[ROWS * dMlp], out = new double[ROWS * dModel];
+        for (int row0 = 0; row0 < n; row0 += ROWS) {
+            int rows = Math.min(ROWS, n - row0);
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(bIn, 0, hidden, r * dMlp, dMlp);
+                int o = (row0 + r) * dModel;
+                for (int d = 0; d < dModel; d++) out[r * dModel + d] = mid[o + d] + bOut[d];
             }
-            for (int d = 0; d < dModel; d++) out[d] = mid[o + d] + bOut[d];
+            for (int d = 0; d < dModel; d++) {
+                int w = d * dMlp;
+                for (int r = 0; r < rows; r++) {
+                    double x = mid[(row0 + r) * dModel + d];
+                    int h = r * dMlp;
+                    for (int m = 0; m < dMlp; m++) hidden[h + m] += x * wIn[w + m];
+                }
+            }
             for (int m = 0; m < dMlp; m++) {
-                double hm = Math.max(hidden[m], 0);
-                post[row * dMlp + m] = (float) hm;
-                if (hm == 0) continue;
-                for (int d = 0; d < dModel; d++) out[d] += hm * wOut[m * dModel + d];
+                int w = m * dModel;
+                for (int r = 0; r < rows; r++) {
+                    double hm = Math.max(hidden[r * dMlp + m], 0);
+                    post[(row0 + r) * dMlp + m] = (float) hm;
+                    if (hm == 0) continue;
+                    int o = r * dModel;
+                    for (int d = 0; d < dModel; d++) out[o + d] += hm * wOut[w + d];
+                }
             }
             for (int d = 0; d < dModel; d++) {
-                double x = out[d];
-                for (int c = 0; c < classes; c++) logits[row * classes + c] += x * wU[d * classes + c];
+                int w = d * classes;
+                for (int r = 0; r < rows; r++) {
+                    double x = out[r * dModel + d];
+                    int o = (row0 + r) * classes;
+                    for (int c = 0; c < classes; c++) logits[o + c] += x * wU[w + c];
+                }
             }
         }
         return new ModularGrid(p, post, logits, dMlp, classes);
