@@ -70,7 +70,8 @@ function parentLinks(run) {
   const parent = run.config?.parent_run;
   if (!parent) return null;
   const step = run.config.parent_step;
-  const ticket = run.config.ticket_keep != null ? ` (lottery ticket, keep ${run.config.ticket_keep})` : '';
+  const mask = run.config.ticket_mask === 'random' ? ', random-mask control' : '';
+  const ticket = run.config.ticket_keep != null ? ` (lottery ticket, keep ${run.config.ticket_keep}${mask})` : '';
   return el('span', { id: 'parent-link' }, ' · branched from ',
     el('a', { href: `run.html?id=${encodeURIComponent(parent)}` }, `${parent}@${step}`), ticket, ' (',
     el('a', { href: `diff.html?a=${encodeURIComponent(`${parent}@${step}`)}&b=${encodeURIComponent(`${run.id}@${step}`)}` },
