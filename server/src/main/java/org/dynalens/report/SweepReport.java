@@ -91,6 +91,7 @@ public final class SweepReport {
             Files.writeString(dir.resolve("key-freqs.csv"), keyFreqCsv(members, frequencies));
             Files.writeString(dir.resolve("pairs.csv"), pairsCsv(pairs));
             Files.writeString(html, html(sweepId, sweep, members, runs, frequencies, pairs, images));
+            Files.writeString(dir.resolve("README.md"), markdown(sweepId, sweep, members, runs, frequencies, pairs, images));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report into " + dir + ": " + e.getMessage(), e);
         }
@@ -334,10 +335,8 @@ public final class SweepReport {
             for (int k : freqs) h.append(chose(m, k) ? "<td class=\"y\">&#10003;</td>" : "<td></td>");
             h.append("</tr>\n");
         }
-        h.append("</table>\n<h2>Final checkpoints compared pairwise</h2>\n<p>Logit CKA: linear CKA (Kornblith et al. "
-                + "2019) of the two models' logits on every input of the task. Embedding CKA: of the rows of W_E. "
-                + "Heads: Hungarian matching of heads by the mean cosine of their token-space OV and QK circuits; the "
-                + "mean similarity of matched heads is shown.</p>\n<table><tr><th>run a</th><th>run b</th><th>logit CKA</th>"
+        h.append("</table>\n<h2>Final checkpoints compared pairwise</h2>\n<p>").append(RunReport.esc(PAIRS_LEGEND))
+                .append("</p>\n<table><tr><th>run a</th><th>run b</th><th>logit CKA</th>"
                 + "<th>embedding CKA</th><th>matched head similarity</th><th>head matching</th><th>shared key freqs</th></tr>\n");
         for (Map<String, Object> p : pairs) {
             h.append("<tr><td>").append(RunReport.esc(String.valueOf(p.get("run_a")))).append("</td><td>")
@@ -352,6 +351,57 @@ public final class SweepReport {
         for (String f : images) h.append("<figure><img src=\"").append(f).append("\" alt=\"").append(f).append("\"></figure>\n");
         h.append("</body></html>\n");
         return h.toString();
+    }
+
+    private static final String PAIRS_LEGEND = "Logit CKA: linear CKA (Kornblith et al. 2019) of the two models' "
+            + "logits on every input of the task. For modular arithmetic it measures shared key frequencies, not shared "
+            + "accuracy: two models whose logits use disjoint sets of frequencies have Gram matrices built from "
+            + "orthogonal Fourier components, so their CKA is near 0 even when both are perfect. Embedding CKA: of the "
+            + "rows of W_E. Heads: Hungarian matching of heads by the mean cosine of their token-space OV and QK "
+            + "circuits; the mean similarity of matched heads is shown.";
+
+    /** The same tables as the HTML page, as Markdown (renders where the report is committed, e.g. under docs/). */
+    private static String markdown(String sweepId, Map<String, Object> sweep, List<Member> members,
+                                   List<Map<String, Object>> runs, List<Integer> freqs, List<Map<String, Object>> pairs,
+                                   List<String> images) {
+        StringBuilder m = new StringBuilder("# Path dependence: sweep ").append(sweepId).append("\n\n");
+        m.append("Grid `").append(sweep.get("grid")).append("`; overrides `").append(sweep.get("runs"))
+                .append("`. Written by `dynalens sweep-report`; the same tables with the plots: [index.html](index.html); "
+                        + "machine-readable: [path-dependence.json](path-dependence.json), [runs.csv](runs.csv), "
+                        + "[key-freqs.csv](key-freqs.csv), [pairs.csv](pairs.csv).\n\n## Runs\n\n");
+        m.append("| run | seed | status | last step | grok step | memorisation end | circuit formation end | cleanup end "
+                + "| final test loss | key frequencies |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+        for (Map<String, Object> r : runs) {
+            m.append('|');
+            for (String c : List.of("run_id", "seed", "status", "last_step", "grok_step", PhaseDetector.MEMORISATION_END,
+                    PhaseDetector.CIRCUIT_FORMATION_END, PhaseDetector.CLEANUP_END, "final_test_loss", "key_freqs")) {
+                Object v = r.get(c);
+                m.append(' ').append(v instanceof Double d ? String.format(Locale.ROOT, "%.3g", d) : v == null ? "–" : v)
+                        .append(" |");
+            }
+            m.append('\n');
+        }
+        m.append("\n## Which frequencies each run chose\n\n| run |");
+        for (int k : freqs) m.append(" k=").append(k).append(" |");
+        m.append("\n|---|").append("---|".repeat(freqs.size())).append('\n');
+        for (Member mem : members) {
+            m.append("| ").append(label(mem)).append(" |");
+            for (int k : freqs) m.append(chose(mem, k) ? " ✓ |" : " |");
+            m.append('\n');
+        }
+        m.append("\n## Final checkpoints compared pairwise\n\n").append(PAIRS_LEGEND).append("\n\n");
+        m.append("| run a | run b | logit CKA | embedding CKA | matched head similarity | head matching | shared key freqs |\n"
+                + "|---|---|---:|---:|---:|---|---|\n");
+        for (Map<String, Object> p : pairs) {
+            m.append("| ").append(p.get("run_a")).append(" | ").append(p.get("run_b")).append(" | ")
+                    .append(num(p.get("logit_cka"))).append(" | ").append(num(p.get("embedding_cka"))).append(" | ")
+                    .append(num(p.get("mean_matched_head_similarity"))).append(" | ")
+                    .append(p.get("note") != null ? p.get("note") : matchingText(p)).append(" | ")
+                    .append(p.getOrDefault("shared_key_freqs", "–")).append(" |\n");
+        }
+        m.append("\n## Plots\n\n");
+        for (String f : images) m.append("![").append(f).append("](").append(f).append(")\n\n");
+        return m.toString();
     }
 
     private static String num(Object v) {

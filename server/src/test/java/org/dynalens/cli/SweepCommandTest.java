@@ -120,6 +120,14 @@ class SweepCommandTest {
         for (String png : List.of("test-loss.png", "grok-steps.png", "key-freqs.png")) {
             assertTrue(Files.size(out.resolve(png)) > 1000 && html.contains(png), png);
         }
+        // the Markdown copy of the tables: one row per seed and per pair, every plot linked
+        List<String> md = Files.readAllLines(out.resolve("README.md"));
+        assertEquals(5, md.stream().filter(l -> l.matches("\\| \\S+-s\\d-\\w+ \\| \\d+ \\|.*")).count(), "run rows: " + md);
+        assertEquals(5, md.stream().filter(l -> l.startsWith("| seed ")).count(), "frequency table rows: " + md);
+        assertEquals(10, md.stream().filter(l -> l.matches("\\| \\S+ \\| \\S+ \\| [0-9.]+ \\|.*")).count(), "pair rows: " + md);
+        for (String png : List.of("test-loss.png", "grok-steps.png", "key-freqs.png")) {
+            assertTrue(md.contains("![" + png + "](" + png + ")"), png);
+        }
         System.out.println(String.join("\n", runsCsv));
         System.out.println(String.join("\n", pairsCsv.subList(0, 3)));
     }
