@@ -2,8 +2,9 @@ package org.dynalens.plugin.task;
 
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
-/** Helpers shared by the sequence tasks: per-step random streams and reading settings. */
+/** Helpers shared by the tasks (and the seeded choices of training): random streams, permutations, settings. */
 public final class Batches {
 
     private Batches() {
@@ -46,6 +47,22 @@ public final class Batches {
             throw new IllegalArgumentException(name + " must be a positive number, got " + v);
         }
         return n.doubleValue();
+    }
+
+    /**
+     * A uniformly random permutation of 0..n-1: Fisher-Yates from the last position down, one {@code nextInt(i + 1)}
+     * per position. The train/test split, sparse parity's secret bits and a random ticket mask all draw theirs here, so
+     * the same generator state always gives the same permutation.
+     */
+    public static int[] permutation(int n, RandomGenerator rng) {
+        int[] perm = range(0, n);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        return perm;
     }
 
     /** Positions from (inclusive) to (exclusive). */

@@ -37,15 +37,7 @@ public record Examples(int contextLength, int[] tokens, int[] labels) {
             throw new IllegalArgumentException("train fraction must be in (0, 1), got " + trainFraction);
         }
         int n = size();
-        int[] perm = new int[n];
-        for (int i = 0; i < n; i++) perm[i] = i;
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = n - 1; i > 0; i--) { // Fisher-Yates
-            int j = rng.nextInt(i + 1);
-            int tmp = perm[i];
-            perm[i] = perm[j];
-            perm[j] = tmp;
-        }
+        int[] perm = Batches.permutation(n, new SplittableRandom(seed));
         int nTrain = (int) (trainFraction * n); // floor, as Nanda et al. (3830 of 12769 pairs at 0.3)
         if (nTrain == 0 || nTrain == n) {
             throw new IllegalArgumentException("train fraction " + trainFraction + " leaves an empty split of " + n + " examples");

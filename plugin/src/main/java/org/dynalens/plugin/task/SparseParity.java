@@ -42,15 +42,7 @@ public final class SparseParity implements SequenceTask {
 
     /** The secret bit positions of a run with this seed, sorted. */
     public int[] secretBits(long seed) {
-        SplittableRandom rng = Batches.random(seed, -1);
-        int[] perm = Batches.range(0, nBits);
-        for (int i = nBits - 1; i > 0; i--) { // Fisher-Yates
-            int j = rng.nextInt(i + 1);
-            int t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
-        int[] s = Arrays.copyOf(perm, k);
+        int[] s = Arrays.copyOf(Batches.permutation(nBits, Batches.random(seed, -1)), k);
         Arrays.sort(s);
         return s;
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import org.dynalens.archive.Tensor;
+import org.dynalens.plugin.task.Batches;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,7 +38,7 @@ public final class TicketMask {
     private final Map<String, float[]> keep = new LinkedHashMap<>();
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
 
-    /** An empty mask, to be filled by {@link #load} or {@link #global}. */
+    /** An empty mask, to be filled by {@link #load}, or use {@link #magnitude} or {@link #random}. */
     public TicketMask() {
     }
 
@@ -75,14 +76,7 @@ public final class TicketMask {
      */
     public static TicketMask random(Map<String, Tensor> weights, double fraction, long seed) {
         Prunable w = Prunable.of(weights, fraction);
-        int[] perm = new int[w.size()];
-        for (int i = 0; i < perm.length; i++) perm[i] = i;
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = perm.length - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1), t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
+        int[] perm = Batches.permutation(w.size(), new SplittableRandom(seed));
         float[] flat = new float[w.size()];
         for (int i = 0; i < w.kept; i++) flat[perm[i]] = 1;
         return w.mask(flat);

@@ -9,6 +9,7 @@ import org.dynalens.archive.Tensor;
 import org.dynalens.plugin.model.Djl;
 import org.dynalens.plugin.model.ModelConfig;
 import org.dynalens.plugin.model.Transformer;
+import org.dynalens.plugin.task.Batches;
 import org.dynalens.plugin.task.Examples;
 import org.dynalens.plugin.task.Task;
 import org.dynalens.plugin.train.RunConfig;
@@ -139,16 +140,7 @@ public final class Trajectories {
     /** All examples, or a seeded subset of {@code max} of them in their original order. */
     static Examples fixedInputs(Examples all, int max) {
         if (all.size() <= max) return all;
-        int[] idx = new int[all.size()];
-        for (int i = 0; i < idx.length; i++) idx[i] = i;
-        Random r = new Random(0);
-        for (int i = idx.length - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = idx[i];
-            idx[i] = idx[j];
-            idx[j] = t;
-        }
-        int[] chosen = Arrays.copyOf(idx, max);
+        int[] chosen = Arrays.copyOf(Batches.permutation(all.size(), new Random(0)), max);
         Arrays.sort(chosen);
         return all.select(chosen);
     }
