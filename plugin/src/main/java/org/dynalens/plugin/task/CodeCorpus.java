@@ -44,6 +44,13 @@ import java.util.zip.ZipInputStream;
  * Vocabulary: id 0 is {@value #UNK} (every token outside the vocabulary); ids 1 .. vocab - 1 are the vocab - 1
  * most frequent tokens of the corpus, ties broken by the token's text, so the same jars always give the same ids.
  *
+ * <p>Out-of-vocabulary buckets (setting {@code oov_buckets}, default 0 = off): the last {@code oov_buckets} ids are
+ * hash buckets, {@code <oov:k>} with k = FNV-1a (32-bit, of the token's UTF-8 bytes) mod oov_buckets, and the ids
+ * before them are {@code <unk>} plus the most frequent tokens. Every rare token then has an id of its own within a
+ * window (up to collisions), as in the hashing trick (Weinberger et al. 2009). Why: the identifiers that recur inside
+ * one file are mostly rare in the corpus; as {@code <unk>} they all look alike and an induction head has nothing to
+ * match or copy.
+ *
  * <p>Batches: each sequence is a window of n_ctx tokens starting at an offset drawn uniformly from the corpus by
  * {@code (seed, step)}; every position predicts the token after it (all n_ctx positions count). Evaluation batches
  * come from the run's evaluation seed like every sequence task (the corpus is not split: windows of the same text
@@ -53,7 +60,8 @@ import java.util.zip.ZipInputStream;
  * names and bytes, the vocabulary size and the tokenizer version); the cache directory is the system property
  * {@code dynalens.cache.dir}, else {@code ~/.cache/dynalens}. Nothing is committed to the repository.
  *
- * <p>Settings: {@code n_ctx} (default 64), {@code vocab} (default 512, at least 2).
+ * <p>Settings: {@code n_ctx} (default 64), {@code vocab} (default 512, at least 2), {@code oov_buckets} (default 0,
+ * at most vocab - 2).
  */
 public final class CodeCorpus implements SequenceTask {
 
@@ -63,6 +71,8 @@ public final class CodeCorpus implements SequenceTask {
             "corpus/jackson-databind-sources.jar");
     /** Bump when the tokenizer changes, so cached corpora are rebuilt. */
     static final int TOKENIZER_VERSION = 1;
+    /** Text of out-of-vocabulary bucket k is this prefix, k and {@code >}. */
+    public static final String OOV_PREFIX = "<oov:";
 
     private final int vocab;
     private final int nCtx;
@@ -84,15 +94,27 @@ public final class CodeCorpus implements SequenceTask {
      *                                  corpus is shorter than one window
      */
     public static CodeCorpus load(List<String> sources, int vocab, int nCtx, Path cacheDir) {
+        return load(sources, vocab, 0, nCtx, cacheDir);
+    }
+
+    /**
+     * As {@link #load(List, int, int, Path)}, with the last {@code oovBuckets} of the {@code vocab} ids given to hash
+     * buckets of the out-of-vocabulary tokens (see the class comment).
+     */
+    public static CodeCorpus load(List<String> sources, int vocab, int oovBuckets, int nCtx, Path cacheDir) {
         if (vocab < 2) throw new IllegalArgumentException("vocab must be >= 2 for code-corpus, got " + vocab);
         if (nCtx < 2) throw new IllegalArgumentException("n_ctx must be >= 2 for code-corpus, got " + nCtx);
+        if (oovBuckets < 0 || oovBuckets > vocab - 2) {
+            throw new IllegalArgumentException("oov_buckets must be in [0, vocab - 2] = [0, " + (vocab - 2)
+                    + "] for code-corpus (the other ids are <unk> and at least one frequent token), got " + oovBuckets);
+        }
         List<byte[]> jars = new ArrayList<>();
         for (String s : sources) jars.add(readJar(s));
-        String key = cacheKey(sources, jars, vocab);
+        String key = cacheKey(sources, jars, vocab, oovBuckets);
         Path cached = cacheDir.resolve("code-corpus").resolve(key + ".bin");
         Cached c = Files.isRegularFile(cached) ? readCache(cached) : null;
         if (c == null) {
-            c = build(jars, vocab);
+            c = build(jars, vocab, oovBuckets);
             writeCache(cached, c);
         }
         if (c.ids.length <= nCtx) {
@@ -127,7 +149,7 @@ public final class CodeCorpus implements SequenceTask {
         return ids.length;
     }
 
-    /** The token of each id: {@value #UNK} first, then by frequency. */
+    /** The token of each id: {@value #UNK} first, then by frequency, then the {@code <oov:k>} buckets if any. */
     public List<String> vocabulary() {
         return vocabulary;
     }
@@ -242,19 +264,37 @@ public final class CodeCorpus implements SequenceTask {
     private record Cached(int[] ids, List<String> vocabulary) {
     }
 
-    private static Cached build(List<byte[]> jars, int vocab) {
+    private static Cached build(List<byte[]> jars, int vocab, int oovBuckets) {
         List<String> tokens = new ArrayList<>();
         for (byte[] jar : jars) {
             TreeMap<String, String> files = javaFiles(jar);
             for (String text : files.values()) tokens.addAll(tokenize(text));
         }
         if (tokens.isEmpty()) throw new IllegalArgumentException("code-corpus: the sources jars hold no .java files");
-        List<String> vocabulary = vocabulary(tokens, vocab);
+        List<String> frequent = vocabulary(tokens, vocab - oovBuckets);
         Map<String, Integer> id = new HashMap<>();
-        for (int i = 1; i < vocabulary.size(); i++) id.put(vocabulary.get(i), i);
+        for (int i = 1; i < frequent.size(); i++) id.put(frequent.get(i), i);
+        int firstBucket = vocab - oovBuckets;
         int[] ids = new int[tokens.size()];
-        for (int i = 0; i < ids.length; i++) ids[i] = id.getOrDefault(tokens.get(i), 0);
-        return new Cached(ids, vocabulary);
+        for (int i = 0; i < ids.length; i++) {
+            Integer known = id.get(tokens.get(i));
+            ids[i] = known != null ? known : oovBuckets == 0 ? 0 : firstBucket + oovBucket(tokens.get(i), oovBuckets);
+        }
+        List<String> vocabulary = new ArrayList<>(frequent);
+        // a corpus with fewer distinct tokens than vocab - oovBuckets leaves ids unused; the buckets keep their ids
+        while (vocabulary.size() < firstBucket && oovBuckets > 0) vocabulary.add(UNK);
+        for (int k = 0; k < oovBuckets; k++) vocabulary.add(OOV_PREFIX + k + ">");
+        return new Cached(ids, List.copyOf(vocabulary));
+    }
+
+    /** The bucket of an out-of-vocabulary token: 32-bit FNV-1a of its UTF-8 bytes, mod {@code buckets}. */
+    static int oovBucket(String token, int buckets) {
+        int h = 0x811c9dc5;
+        for (byte b : token.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x01000193;
+        }
+        return Integer.remainderUnsigned(h, buckets);
     }
 
     /** The .java entries of a jar by name (sorted, so the order does not depend on how the jar was packed). */
@@ -291,10 +331,12 @@ public final class CodeCorpus implements SequenceTask {
                 + " plugin module is built: run 'mvn -B -pl plugin generate-resources' once with network access");
     }
 
-    private static String cacheKey(List<String> sources, List<byte[]> jars, int vocab) {
+    private static String cacheKey(List<String> sources, List<byte[]> jars, int vocab, int oovBuckets) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
-            d.update(("tokenizer " + TOKENIZER_VERSION + " vocab " + vocab + "\n").getBytes(StandardCharsets.UTF_8));
+            // oov_buckets 0 keeps the key of the corpora cached before the setting existed
+            String buckets = oovBuckets == 0 ? "" : " oov_buckets " + oovBuckets;
+            d.update(("tokenizer " + TOKENIZER_VERSION + " vocab " + vocab + buckets + "\n").getBytes(StandardCharsets.UTF_8));
             for (int i = 0; i < jars.size(); i++) {
                 d.update(Path.of(sources.get(i)).getFileName().toString().getBytes(StandardCharsets.UTF_8));
                 d.update(jars.get(i));
@@ -353,7 +395,8 @@ public final class CodeCorpus implements SequenceTask {
 
         @Override
         public SequenceTask create(Map<String, Object> settings) {
-            return load(DEFAULT_SOURCES, Batches.intSetting(settings, "vocab", 512, 2, 1 << 16),
+            int vocab = Batches.intSetting(settings, "vocab", 512, 2, 1 << 16);
+            return load(DEFAULT_SOURCES, vocab, Batches.intSetting(settings, "oov_buckets", 0, 0, 1 << 16),
                     Batches.intSetting(settings, "n_ctx", 64, 2, 4096), defaultCacheDir());
         }
     }

@@ -83,6 +83,44 @@ class CodeCorpusTest {
     }
 
     @Test
+    void outOfVocabularyTokensGetStableHashBuckets() throws IOException {
+        // "alpha" and "beta" are rare (twice, once); with 2 frequent ids and 3 buckets they land in buckets
+        Path jar = jar(tmp.resolve("oov-sources.jar"), Map.of(
+                "p/A.java", "x x x y y y alpha beta alpha x\n"));
+        CodeCorpus c = CodeCorpus.load(List.of(jar.toString()), 6, 3, 4, tmp.resolve("cache"));
+        assertEquals(List.of(CodeCorpus.UNK, "x", "y", "<oov:0>", "<oov:1>", "<oov:2>"), c.vocabulary());
+        assertEquals(0.0, c.unknownFraction(), "with buckets no token is <unk>");
+        int alpha = 3 + CodeCorpus.oovBucket("alpha", 3);
+        int beta = 3 + CodeCorpus.oovBucket("beta", 3);
+        int newline = 3 + CodeCorpus.oovBucket("\n", 3);
+        int[] expected = {1, 1, 1, 2, 2, 2, alpha, beta, alpha, 1, newline};
+        // every window is a slice of the id stream: find each window's offset and compare
+        SequenceBatch b = c.batch(1, 2, 16);
+        for (int r = 0; r < 16; r++) {
+            int[] window = java.util.Arrays.copyOfRange(b.tokens(), r * 4, r * 4 + 4);
+            boolean found = false;
+            for (int off = 0; off + 4 < expected.length && !found; off++) {
+                found = java.util.Arrays.equals(window, java.util.Arrays.copyOfRange(expected, off, off + 4));
+            }
+            assertTrue(found, "window " + java.util.Arrays.toString(window) + " is a slice of " + java.util.Arrays.toString(expected));
+        }
+        // FNV-1a 32-bit of "a" is 0xe40c292c (the published test vector), so its bucket mod 1000 is 0xe40c292c % 1000
+        assertEquals((int) (0xe40c292cL % 1000), CodeCorpus.oovBucket("a", 1000));
+        assertThrows(IllegalArgumentException.class, () -> CodeCorpus.load(List.of(jar.toString()), 6, 5, 4, tmp));
+        assertThrows(IllegalArgumentException.class, () -> CodeCorpus.load(List.of(jar.toString()), 6, -1, 4, tmp));
+    }
+
+    @Test
+    void theRealCorpusWithBucketsHasNoUnknownTokens() {
+        CodeCorpus c = CodeCorpus.load(CodeCorpus.DEFAULT_SOURCES, 1024, 512, 64, tmp);
+        assertEquals(0.0, c.unknownFraction());
+        assertEquals(1024, c.vocabulary().size());
+        assertEquals("<oov:511>", c.tokenText(1023));
+        assertEquals(CodeCorpus.load(CodeCorpus.DEFAULT_SOURCES, 512, 64, tmp).vocabulary().subList(0, 512),
+                c.vocabulary().subList(0, 512), "the frequent part is the vocabulary of vocab - oov_buckets");
+    }
+
+    @Test
     void aMissingJarIsAClearError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> CodeCorpus.load(List.of(tmp.resolve("nope-sources.jar").toString()), 64, 16, tmp));
