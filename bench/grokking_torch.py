@@ -172,6 +172,30 @@ def induction(threads, warmup, timed):
     report(f"torch_induction_t{threads}", r)
 
 
+def gemm(threads, warmup, timed):
+    """The twelve matrix products of a grokking step alone (TrainingBench gemm has the same list)."""
+    g = torch.Generator().manual_seed(0)
+    products = [(3830, 128, 128), (3830, 128, 512), (3830, 512, 128), (3830, 128, 113)]
+    ops = [(torch.randn(n, k, generator=g).to(DEVICE), torch.randn(k, c, generator=g).to(DEVICE),
+            torch.randn(n, c, generator=g).to(DEVICE)) for n, k, c in products]
+    times = []
+    for s in range(warmup + timed):
+        sync()
+        t0 = time.perf_counter()
+        for x, w, dy in ops:
+            x @ w            # forward  Y  = X W
+            dy @ w.t()       # backward dX = dY W^T
+            x.t() @ dy       # backward dW = X^T dY
+        sync()
+        if s >= warmup:
+            times.append(time.perf_counter() - t0)
+    ms = 1000 * statistics.median(times)
+    flops = sum(3 * 2.0 * n * k * c for n, k, c in products)
+    print(f"RESULT torch_gemm_grokking_t{threads}_ms {ms:.4f}")
+    print(f"RESULT torch_gemm_grokking_t{threads}_gflops {flops / ms / 1e6:.4f}")
+    sys.stdout.flush()
+
+
 if __name__ == "__main__":
     threads = int(sys.argv[1])
     warmup = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -184,3 +208,4 @@ if __name__ == "__main__":
     grokking(threads, warmup, timed, all_positions=False)
     grokking(threads, warmup, max(timed // 3, 5), all_positions=True)
     induction(threads, warmup, timed * 4)
+    gemm(threads, warmup, timed)

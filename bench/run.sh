@@ -40,6 +40,9 @@ TORCH_ENV=(env LD_LIBRARY_PATH="$OPENBLAS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
 for tc in /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 /usr/lib/x86_64-linux-gnu/libtcmalloc.so.4; do
   if [[ -z "${LD_PRELOAD:-}" && -f "$tc" ]]; then export LD_PRELOAD="$tc"; fi
 done
+# the dynalens side runs as the launcher runs it: with the MKL any-CPU shim on AMD CPUs (plugin/src/main/native);
+# torch uses OpenBLAS, which has no vendor check
+mkl_shim="$("$root/plugin/src/main/native/mkl_any_cpu.sh" "$out" || true)"
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-4294967296}"
 
 # ---- build (offline reactor build of the plugin and what it needs; nothing installed) -----------------------------
@@ -50,7 +53,7 @@ CP="$root/plugin/target/test-classes:$root/plugin/target/classes:$root/archive/t
 
 java_bench() { # THREADS HEAP ARGS...
   local threads=$1 heap=$2; shift 2
-  java $heap -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" -Dai.djl.pytorch.num_interop_threads=1 \
+  LD_PRELOAD="${mkl_shim:+$mkl_shim:}${LD_PRELOAD:-}" java $heap -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" -Dai.djl.pytorch.num_interop_threads=1 \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.io.jhdf=error \
     -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error \
     -cp "$CP" org.dynalens.plugin.train.TrainingBench "$@"
@@ -59,7 +62,7 @@ java_bench() { # THREADS HEAP ARGS...
 {
   echo "# date $(date -u +%FT%TZ)"
   echo "# host $(hostname) cpu '$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)' cores $(nproc) mem $(free -g | awk '/Mem/{print $2}')G"
-  echo "# java $(java -version 2>&1 | head -1) torch $("$PY" -c 'import torch; print(torch.__version__)') LD_PRELOAD=${LD_PRELOAD:-}"
+  echo "# java $(java -version 2>&1 | head -1) torch $("$PY" -c 'import torch; print(torch.__version__)') LD_PRELOAD=${LD_PRELOAD:-} dynalens also preloads: ${mkl_shim:-nothing}"
   echo "# loadavg at start $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee -a "$log"
 
@@ -78,6 +81,7 @@ for t in 1 2; do
   for round in $(seq "$rounds"); do
     echo "bench: step times, $t thread(s), round $round" >&2
     java_bench "$t" "-Xms1g -Xmx1g" steps "$WARMUP" "$timed" | tee -a "$log"
+    java_bench "$t" "-Xms1g -Xmx1g" gemm "$WARMUP" "$timed" | tee -a "$log"
     # torch.set_num_threads does not reach Debian's OpenBLAS (torch sees a generic libblas.so.3): without this, a
     # "1-thread" torch run does its matmuls on 2 OpenBLAS threads
     "${TORCH_ENV[@]}" OPENBLAS_NUM_THREADS="$t" "$PY" "$here/grokking_torch.py" "$t" "$WARMUP" "$timed" | tee -a "$log"

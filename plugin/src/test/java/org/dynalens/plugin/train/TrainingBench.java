@@ -43,6 +43,8 @@ import java.util.Random;
  * memory   STEPS [marks...]   VmRSS (and heap used) at the given steps of a default grokking run
  * read     DIR [N]            writes a run of N (400) grokking-shaped checkpoints into DIR once, then times reading
  *                             params/blocks.0.mlp.W_in across all of them with RunArchive.readTensor
+ * gemm     [warmup] [timed]   the floor under the grokking step: only its matrix products (the 4 forward products of
+ *                             the full batch, W_O, W_in, W_out, W_U, and the 8 of their backward pass), ms per step
  * </pre>
  */
 public final class TrainingBench {
@@ -58,6 +60,7 @@ public final class TrainingBench {
             case "overhead" -> overhead(intArg(args, 1, 1000));
             case "memory" -> memory(args);
             case "read" -> read(Path.of(args[1]), intArg(args, 2, 400));
+            case "gemm" -> gemm(intArg(args, 1, 5), intArg(args, 2, 30));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -69,6 +72,52 @@ public final class TrainingBench {
     private static void result(String key, double value) {
         System.out.printf("RESULT %s %.4f%n", key, value);
         System.out.flush();
+    }
+
+    // ---- the matrix products of a grokking step alone ---------------------------------------------------------
+
+    /**
+     * The products that dominate a grokking step's arithmetic, each with the shapes {@code lastLogits} uses for the
+     * full batch: [n, d_model] x W_O (heads concatenated, [128, 128]), x W_in [128, 512], [n, 512] x W_out [512, 128],
+     * [n, 128] x W_U [128, 113]; and for each, the backward pass's dX = dY W^T and dW = X^T dY. bench/grokking_torch.py
+     * times the same twelve products in PyTorch. Whatever else a step does comes on top of this.
+     */
+    private static void gemm(int warmup, int timed) {
+        RunConfig cfg = RunConfig.defaults();
+        int n = cfg.split(cfg.createTask()).train().size();
+        long[][] products = {{n, 128, 128}, {n, 128, 512}, {n, 512, 128}, {n, 128, 113}}; // rows, inner, columns
+        try (NDManager manager = Djl.newManager()) {
+            Random rng = new Random(0);
+            List<NDArray[]> operands = new ArrayList<>();
+            for (long[] p : products) {
+                operands.add(new NDArray[] {random(manager, rng, p[0], p[1]), random(manager, rng, p[1], p[2]),
+                        random(manager, rng, p[0], p[2])});
+            }
+            long[] perStep = new long[timed];
+            double flops = 0;
+            for (long[] p : products) flops += 3 * 2.0 * p[0] * p[1] * p[2];
+            for (int s = 0; s < warmup + timed; s++) {
+                long t0 = System.nanoTime();
+                try (NDScope ignored = new NDScope()) {
+                    for (NDArray[] o : operands) {
+                        o[0].matMul(o[1]);                 // forward  Y  = X W
+                        o[2].matMul(o[1].transpose());     // backward dX = dY W^T
+                        o[0].transpose().matMul(o[2]);     // backward dW = X^T dY
+                    }
+                }
+                if (s >= warmup) perStep[s - warmup] = System.nanoTime() - t0;
+            }
+            double ms = median(perStep) / 1e6;
+            String k = "gemm_grokking_t" + System.getProperty("ai.djl.pytorch.num_threads", "1");
+            result(k + "_ms", ms);
+            result(k + "_gflops", flops / ms / 1e6);
+        }
+    }
+
+    private static NDArray random(NDManager manager, Random rng, long rows, long cols) {
+        float[] x = new float[Math.toIntExact(rows * cols)];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+        return manager.create(x, new Shape(rows, cols));
     }
 
     // ---- ms per step ------------------------------------------------------------------------------------------
