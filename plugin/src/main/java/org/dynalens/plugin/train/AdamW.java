@@ -22,9 +22,9 @@ import java.util.Map;
  * (their LambdaLR makes the very first update a no-op).
  *
  * <p>The moments of all parameters live in two flat buffers, and each update runs the element-wise arithmetic once
- * over the concatenated gradients instead of once per parameter tensor: about 60 native calls a step instead of about
- * 30 per parameter. On these small models each call costs more than its arithmetic (issue 10,
- * docs/TRAINING-PERFORMANCE.md). Element-wise float32 arithmetic does not depend on the layout, so the weights are
+ * over the concatenated gradients instead of once per parameter tensor: about 6 native calls per tensor (gather the
+ * gradient, apply its slice of the step, zero it) plus a dozen for the whole update, instead of about 30 per tensor.
+ * On these small models a call can cost more than its arithmetic (issue 10, docs/TRAINING-PERFORMANCE.md). Element-wise float32 arithmetic does not depend on the layout, so the weights are
  * bitwise those of the per-tensor form ({@code AdamWTest} checks this).
  */
 public final class AdamW {
