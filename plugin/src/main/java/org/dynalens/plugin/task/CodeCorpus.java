@@ -44,6 +44,11 @@ import java.util.zip.ZipInputStream;
  * Vocabulary: id 0 is {@value #UNK} (every token outside the vocabulary); ids 1 .. vocab - 1 are the vocab - 1
  * most frequent tokens of the corpus, ties broken by the token's text, so the same jars always give the same ids.
  *
+ * <p>Setting {@code tokenizer}: {@code code} (the default, above) or {@code chars}. With {@code chars} each character
+ * (code point) is a token, spaces and line breaks included, and only {@code \r} is dropped. Identifiers then span
+ * several tokens, so completing one that occurred earlier in the window is copying a run of characters, the job of an
+ * induction head, and the vocabulary is small (about 100 characters cover the corpus).
+ *
  * <p>Out-of-vocabulary buckets (setting {@code oov_buckets}, default 0 = off): the last {@code oov_buckets} ids are
  * hash buckets, {@code <oov:k>} with k = FNV-1a (32-bit, of the token's UTF-8 bytes) mod oov_buckets, and the ids
  * before them are {@code <unk>} plus the most frequent tokens. Every rare token then has an id of its own within a
@@ -61,7 +66,7 @@ import java.util.zip.ZipInputStream;
  * {@code dynalens.cache.dir}, else {@code ~/.cache/dynalens}. Nothing is committed to the repository.
  *
  * <p>Settings: {@code n_ctx} (default 64), {@code vocab} (default 512, at least 2), {@code oov_buckets} (default 0,
- * at most vocab - 2).
+ * at most vocab - 2), {@code tokenizer} ({@code code} or {@code chars}).
  */
 public final class CodeCorpus implements SequenceTask {
 
@@ -71,6 +76,24 @@ public final class CodeCorpus implements SequenceTask {
             "corpus/jackson-databind-sources.jar");
     /** Bump when the tokenizer changes, so cached corpora are rebuilt. */
     static final int TOKENIZER_VERSION = 1;
+
+    /** How source text becomes tokens (see the class comment). */
+    public enum Tokenizer {
+        /** Identifiers, numbers and single symbols; line breaks and indents as tokens. */
+        CODE,
+        /** One token per character. */
+        CHARS;
+
+        List<String> tokens(String text) {
+            return this == CODE ? tokenize(text) : characters(text);
+        }
+
+        /** The tokenizer of a setting value: {@code code} or {@code chars}. */
+        public static Tokenizer of(String name) {
+            for (Tokenizer t : values()) if (t.name().equalsIgnoreCase(name)) return t;
+            throw new IllegalArgumentException("tokenizer must be 'code' or 'chars' for code-corpus, got '" + name + "'");
+        }
+    }
     /** Text of out-of-vocabulary bucket k is this prefix, k and {@code >}. */
     public static final String OOV_PREFIX = "<oov:";
 
@@ -94,14 +117,14 @@ public final class CodeCorpus implements SequenceTask {
      *                                  corpus is shorter than one window
      */
     public static CodeCorpus load(List<String> sources, int vocab, int nCtx, Path cacheDir) {
-        return load(sources, vocab, 0, nCtx, cacheDir);
+        return load(sources, Tokenizer.CODE, vocab, 0, nCtx, cacheDir);
     }
 
     /**
      * As {@link #load(List, int, int, Path)}, with the last {@code oovBuckets} of the {@code vocab} ids given to hash
      * buckets of the out-of-vocabulary tokens (see the class comment).
      */
-    public static CodeCorpus load(List<String> sources, int vocab, int oovBuckets, int nCtx, Path cacheDir) {
+    public static CodeCorpus load(List<String> sources, Tokenizer tokenizer, int vocab, int oovBuckets, int nCtx, Path cacheDir) {
         if (vocab < 2) throw new IllegalArgumentException("vocab must be >= 2 for code-corpus, got " + vocab);
         if (nCtx < 2) throw new IllegalArgumentException("n_ctx must be >= 2 for code-corpus, got " + nCtx);
         if (oovBuckets < 0 || oovBuckets > vocab - 2) {
@@ -110,11 +133,11 @@ public final class CodeCorpus implements SequenceTask {
         }
         List<byte[]> jars = new ArrayList<>();
         for (String s : sources) jars.add(readJar(s));
-        String key = cacheKey(sources, jars, vocab, oovBuckets);
+        String key = cacheKey(sources, jars, tokenizer, vocab, oovBuckets);
         Path cached = cacheDir.resolve("code-corpus").resolve(key + ".bin");
         Cached c = Files.isRegularFile(cached) ? readCache(cached) : null;
         if (c == null) {
-            c = build(jars, vocab, oovBuckets);
+            c = build(jars, tokenizer, vocab, oovBuckets);
             writeCache(cached, c);
         }
         if (c.ids.length <= nCtx) {
@@ -159,7 +182,7 @@ public final class CodeCorpus implements SequenceTask {
     public String tokenText(int id) {
         if (id < 0 || id >= vocabulary.size()) return Integer.toString(id);
         String t = vocabulary.get(id);
-        return t.equals("\n") ? "⏎" : t.equals("\t") ? "⇥" : t;
+        return t.equals("\n") ? "⏎" : t.equals("\t") ? "⇥" : t.equals(" ") ? "␣" : t;
     }
 
     /** Fraction of corpus tokens outside the vocabulary. */
@@ -231,6 +254,13 @@ public final class CodeCorpus implements SequenceTask {
         return out;
     }
 
+    /** One token per character (code point) of a source text; {@code \r} is dropped so CRLF files read as LF. */
+    public static List<String> characters(String text) {
+        List<String> out = new ArrayList<>(text.length());
+        text.codePoints().filter(cp -> cp != '\r').forEach(cp -> out.add(new String(Character.toChars(cp))));
+        return out;
+    }
+
     private static boolean isIdentifierStart(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
     }
@@ -264,11 +294,11 @@ public final class CodeCorpus implements SequenceTask {
     private record Cached(int[] ids, List<String> vocabulary) {
     }
 
-    private static Cached build(List<byte[]> jars, int vocab, int oovBuckets) {
+    private static Cached build(List<byte[]> jars, Tokenizer tokenizer, int vocab, int oovBuckets) {
         List<String> tokens = new ArrayList<>();
         for (byte[] jar : jars) {
             TreeMap<String, String> files = javaFiles(jar);
-            for (String text : files.values()) tokens.addAll(tokenize(text));
+            for (String text : files.values()) tokens.addAll(tokenizer.tokens(text));
         }
         if (tokens.isEmpty()) throw new IllegalArgumentException("code-corpus: the sources jars hold no .java files");
         List<String> frequent = vocabulary(tokens, vocab - oovBuckets);
@@ -331,11 +361,12 @@ public final class CodeCorpus implements SequenceTask {
                 + " plugin module is built: run 'mvn -B -pl plugin generate-resources' once with network access");
     }
 
-    private static String cacheKey(List<String> sources, List<byte[]> jars, int vocab, int oovBuckets) {
+    private static String cacheKey(List<String> sources, List<byte[]> jars, Tokenizer tokenizer, int vocab, int oovBuckets) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             // oov_buckets 0 keeps the key of the corpora cached before the setting existed
-            String buckets = oovBuckets == 0 ? "" : " oov_buckets " + oovBuckets;
+            String buckets = (oovBuckets == 0 ? "" : " oov_buckets " + oovBuckets)
+                    + (tokenizer == Tokenizer.CODE ? "" : " tokenizer " + tokenizer);
             d.update(("tokenizer " + TOKENIZER_VERSION + " vocab " + vocab + buckets + "\n").getBytes(StandardCharsets.UTF_8));
             for (int i = 0; i < jars.size(); i++) {
                 d.update(Path.of(sources.get(i)).getFileName().toString().getBytes(StandardCharsets.UTF_8));
@@ -396,7 +427,9 @@ public final class CodeCorpus implements SequenceTask {
         @Override
         public SequenceTask create(Map<String, Object> settings) {
             int vocab = Batches.intSetting(settings, "vocab", 512, 2, 1 << 16);
-            return load(DEFAULT_SOURCES, vocab, Batches.intSetting(settings, "oov_buckets", 0, 0, 1 << 16),
+            Object tokenizer = settings.getOrDefault("tokenizer", "code");
+            return load(DEFAULT_SOURCES, Tokenizer.of(String.valueOf(tokenizer)), vocab,
+                    Batches.intSetting(settings, "oov_buckets", 0, 0, 1 << 16),
                     Batches.intSetting(settings, "n_ctx", 64, 2, 4096), defaultCacheDir());
         }
     }

@@ -87,7 +87,7 @@ class CodeCorpusTest {
         // "alpha" and "beta" are rare (twice, once); with 2 frequent ids and 3 buckets they land in buckets
         Path jar = jar(tmp.resolve("oov-sources.jar"), Map.of(
                 "p/A.java", "x x x y y y alpha beta alpha x\n"));
-        CodeCorpus c = CodeCorpus.load(List.of(jar.toString()), 6, 3, 4, tmp.resolve("cache"));
+        CodeCorpus c = CodeCorpus.load(List.of(jar.toString()), CodeCorpus.Tokenizer.CODE, 6, 3, 4, tmp.resolve("cache"));
         assertEquals(List.of(CodeCorpus.UNK, "x", "y", "<oov:0>", "<oov:1>", "<oov:2>"), c.vocabulary());
         assertEquals(0.0, c.unknownFraction(), "with buckets no token is <unk>");
         int alpha = 3 + CodeCorpus.oovBucket("alpha", 3);
@@ -106,18 +106,34 @@ class CodeCorpusTest {
         }
         // FNV-1a 32-bit of "a" is 0xe40c292c (the published test vector), so its bucket mod 1000 is 0xe40c292c % 1000
         assertEquals((int) (0xe40c292cL % 1000), CodeCorpus.oovBucket("a", 1000));
-        assertThrows(IllegalArgumentException.class, () -> CodeCorpus.load(List.of(jar.toString()), 6, 5, 4, tmp));
-        assertThrows(IllegalArgumentException.class, () -> CodeCorpus.load(List.of(jar.toString()), 6, -1, 4, tmp));
+        assertThrows(IllegalArgumentException.class, () -> CodeCorpus.load(List.of(jar.toString()), CodeCorpus.Tokenizer.CODE, 6, 5, 4, tmp));
+        assertThrows(IllegalArgumentException.class, () -> CodeCorpus.load(List.of(jar.toString()), CodeCorpus.Tokenizer.CODE, 6, -1, 4, tmp));
     }
 
     @Test
     void theRealCorpusWithBucketsHasNoUnknownTokens() {
-        CodeCorpus c = CodeCorpus.load(CodeCorpus.DEFAULT_SOURCES, 1024, 512, 64, tmp);
+        CodeCorpus c = CodeCorpus.load(CodeCorpus.DEFAULT_SOURCES, CodeCorpus.Tokenizer.CODE, 1024, 512, 64, tmp);
         assertEquals(0.0, c.unknownFraction());
         assertEquals(1024, c.vocabulary().size());
         assertEquals("<oov:511>", c.tokenText(1023));
         assertEquals(CodeCorpus.load(CodeCorpus.DEFAULT_SOURCES, 512, 64, tmp).vocabulary().subList(0, 512),
                 c.vocabulary().subList(0, 512), "the frequent part is the vocabulary of vocab - oov_buckets");
+    }
+
+    @Test
+    void theCharacterTokenizerMakesOneTokenPerCharacter() throws IOException {
+        assertEquals(List.of("a", " ", "=", "\n", "\t", "é", "😀"), CodeCorpus.characters("a =\r\n\té😀"));
+        Path jar = jar(tmp.resolve("chars-sources.jar"), Map.of("p/A.java", "abba abba\n"));
+        CodeCorpus c = CodeCorpus.load(List.of(jar.toString()), CodeCorpus.Tokenizer.CHARS, 4, 0, 2, tmp.resolve("cache"));
+        // a and b 4 times each (tie by text), then of the 1-count ties the line break (0x0a sorts before the space)
+        assertEquals(List.of(CodeCorpus.UNK, "a", "b", "\n"), c.vocabulary());
+        assertEquals("⏎", c.tokenText(3));
+        assertEquals(10, c.size());
+        assertEquals(0.1, c.unknownFraction(), 1e-12, "the space is outside a vocabulary of 4");
+        CodeCorpus words = CodeCorpus.load(List.of(jar.toString()), CodeCorpus.Tokenizer.CODE, 4, 0, 2, tmp.resolve("cache"));
+        assertEquals(List.of(CodeCorpus.UNK, "abba", "\n"), words.vocabulary(), "a separate cache entry per tokenizer");
+        assertThrows(IllegalArgumentException.class, () -> CodeCorpus.Tokenizer.of("bytes"));
+        assertEquals(CodeCorpus.Tokenizer.CHARS, CodeCorpus.Tokenizer.of("chars"));
     }
 
     @Test
