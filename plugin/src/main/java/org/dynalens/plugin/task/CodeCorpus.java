@@ -94,6 +94,7 @@ public final class CodeCorpus implements SequenceTask {
             throw new IllegalArgumentException("tokenizer must be 'code' or 'chars' for code-corpus, got '" + name + "'");
         }
     }
+
     /** Text of out-of-vocabulary bucket k is this prefix, k and {@code >}. */
     public static final String OOV_PREFIX = "<oov:";
 
@@ -121,8 +122,10 @@ public final class CodeCorpus implements SequenceTask {
     }
 
     /**
-     * As {@link #load(List, int, int, Path)}, with the last {@code oovBuckets} of the {@code vocab} ids given to hash
-     * buckets of the out-of-vocabulary tokens (see the class comment).
+     * As {@link #load(List, int, int, Path)}, with the given tokenizer and the last {@code oovBuckets} of the
+     * {@code vocab} ids given to hash buckets of the out-of-vocabulary tokens (see the class comment).
+     *
+     * @throws IllegalArgumentException also when {@code oovBuckets} is outside [0, vocab - 2]
      */
     public static CodeCorpus load(List<String> sources, Tokenizer tokenizer, int vocab, int oovBuckets, int nCtx, Path cacheDir) {
         if (vocab < 2) throw new IllegalArgumentException("vocab must be >= 2 for code-corpus, got " + vocab);
