@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.*;
 class CrashResumeTest {
 
     private static final int KILLS = Integer.getInteger("crash.kills", 5);
-    private static final String[] TRAIN_ARGS = {"--p", "23", "--frac", "0.5", "--steps", "500", "--checkpoint-every", "10",
+    private static final int STEPS = 500;
+    private static final String[] TRAIN_ARGS = {"--p", "23", "--frac", "0.5", "--steps", "" + STEPS, "--checkpoint-every", "10",
             "--eval-every", "5", "--seed", "7", "--no-progress"};
 
     @TempDir
@@ -54,10 +55,16 @@ class CrashResumeTest {
             Process p = startTraining(archive);
             if (k % 2 == 1) {
                 waitForAWriteInProgress(archive, p); // aim this kill at a checkpoint being written
-            } else if (p.waitFor(2500 + rng.nextInt(6000), TimeUnit.MILLISECONDS)) {
+            } else {
+                // A random moment, but never past this kill's share of the run: a faster machine must not let the
+                // run finish before the last kill.
+                waitForRandomMomentBefore(p, 2500 + rng.nextInt(6000), STEPS * (k + 1) / (KILLS + 1));
+            }
+            if (!p.isAlive()) {
                 fail("training finished before kill " + k + "; lengthen the run: " + Files.readString(tmp.resolve("train.log")));
             }
             p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no finally blocks
+            System.out.printf("kill %d after logged step %d%n", k, lastLoggedStep(tmp.resolve("train.log")));
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             if (hasTemporaryFiles(archive)) killedWhileWriting++;
             assertArchiveReadable(archive);
@@ -84,6 +91,32 @@ class CrashResumeTest {
                 .contains(cfg.resolvedRunId()));
         System.out.printf("crash harness: %d SIGKILLs (%d left a temporary file, i.e. hit a write), resumed bitwise identically%n",
                 KILLS, killedWhileWriting);
+    }
+
+    /**
+     * Waits {@code millis}, or until the training log reports a step at or past {@code stepCap}, whichever comes first
+     * (or until the process exits, which the caller reports).
+     */
+    private void waitForRandomMomentBefore(Process p, long millis, long stepCap) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            if (lastLoggedStep(tmp.resolve("train.log")) >= stepCap) return;
+            p.waitFor(20, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The last "step N ..." line the training process printed, or -1. */
+    private static long lastLoggedStep(Path log) throws IOException {
+        long last = -1;
+        for (String line : Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+            if (line.startsWith("step ")) {
+                String[] parts = line.split("\\s+");
+                if (parts.length > 1 && parts[1].chars().allMatch(Character::isDigit) && !parts[1].isEmpty()) {
+                    last = Long.parseLong(parts[1]);
+                }
+            }
+        }
+        return last;
     }
 
     /** Spins until a temporary file appears in the archive (an atomic write has begun), or 30 s pass. */
