@@ -57,6 +57,9 @@ final class TrainCommand implements Callable<Integer> {
     Boolean attnOnly;
     @Option(names = "--layer-norm", negatable = true, description = "Pre-LN LayerNorm (sequence tasks).")
     Boolean layerNorm;
+    @Option(names = "--positional-embedding-type", paramLabel = "TYPE", description = "standard: W_pos added to the "
+            + "residual stream; shortformer: added to attention queries and keys only (sequence tasks).")
+    String positionalEmbeddingType;
     @Option(names = "--n-ctx", description = "Context length of sequence tasks.")
     Integer nCtx;
     @Option(names = "--vocab", description = "Number of token values of sequence tasks (repeated-tokens, markov-icl, code-corpus).")
@@ -126,6 +129,7 @@ final class TrainCommand implements Callable<Integer> {
         putIf(values, "d_head", dHead);
         putIf(values, "attn_only", attnOnly);
         putIf(values, "layer_norm", layerNorm);
+        putIf(values, "positional_embedding_type", positionalEmbeddingType);
         putIf(values, "n_ctx", nCtx);
         putIf(values, "vocab", vocab);
         putIf(values, "batch_size", batchSize);

@@ -7,9 +7,34 @@ package org.dynalens.plugin.model;
  * @param attnOnly  no MLP blocks (the attention-only models of Elhage et al. 2021 and Olsson et al. 2022)
  * @param layerNorm LayerNorm before attention ({@code ln1}), before the MLP ({@code ln2}) and before the
  *                  unembedding ({@code ln_final}), as TransformerLens's pre-LN blocks
+ * @param positionalEmbedding where {@code W_pos} enters the model (TransformerLens's {@code positional_embedding_type})
  */
 public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dMlp, int dVocab, int dVocabOut,
-                          int nCtx, boolean attnOnly, boolean layerNorm) {
+                          int nCtx, boolean attnOnly, boolean layerNorm, PositionalEmbedding positionalEmbedding) {
+
+    /** Where the learned positional embedding {@code W_pos} is added. */
+    public enum PositionalEmbedding {
+        /** To the residual stream, with the token embedding (GPT-2, and the grokking model). */
+        STANDARD,
+        /**
+         * To the query and key inputs of every attention layer only, never to the values or the residual stream
+         * (Press et al. 2021, "Shortformer"; TransformerLens's {@code "shortformer"}, used by its attention-only
+         * toy models). A head can then attend by position without positions crowding the stream it reads and writes.
+         */
+        SHORTFORMER;
+
+        /** The config name: {@code "standard"} or {@code "shortformer"}. */
+        public String configName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The value of a config name; anything else is an error naming the allowed values. */
+        public static PositionalEmbedding fromConfigName(String name) {
+            for (PositionalEmbedding p : values()) if (p.configName().equals(name)) return p;
+            throw new IllegalArgumentException("positional_embedding_type must be \"standard\" or \"shortformer\", got \""
+                    + name + "\"");
+        }
+    }
 
     public ModelConfig {
         positive("n_layers", nLayers);
@@ -20,6 +45,13 @@ public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dM
         positive("d_vocab", dVocab);
         positive("d_vocab_out", dVocabOut);
         positive("n_ctx", nCtx);
+        java.util.Objects.requireNonNull(positionalEmbedding, "positionalEmbedding");
+    }
+
+    /** A model with standard positional embeddings. */
+    public ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dMlp, int dVocab, int dVocabOut, int nCtx,
+                       boolean attnOnly, boolean layerNorm) {
+        this(nLayers, dModel, nHeads, dHead, dMlp, dVocab, dVocabOut, nCtx, attnOnly, layerNorm, PositionalEmbedding.STANDARD);
     }
 
     /** A model with MLPs and without LayerNorm (the grokking architecture). */

@@ -39,7 +39,8 @@ import java.util.Random;
  * <p>The same class is the general model for next-token tasks ({@link #logits}): n layers, optionally
  * attention-only (no {@code mlp.*}, Olsson et al. 2022) and optionally with pre-LN LayerNorms
  * ({@code blocks.L.ln1.w/b}, {@code blocks.L.ln2.w/b}, {@code ln_final.w/b}, TransformerLens names), logits at every
- * position under a causal mask, and every head's attention pattern for analyses ({@link #attentionPatterns}).
+ * position under a causal mask, and every head's attention pattern for analyses ({@link #attentionPatterns}),
+ * and optionally shortformer positional embeddings ({@link ModelConfig.PositionalEmbedding#SHORTFORMER}).
  * The grokking configuration draws exactly the same initial weights as before those options existed.
  */
 public final class Transformer implements AutoCloseable {
@@ -162,8 +163,8 @@ public final class Transformer implements AutoCloseable {
      * @return float32 [batch, d_vocab_out]
      */
     public NDArray lastLogits(NDArray tokens) {
-        if (cfg.nLayers() != 1) {
-            throw new UnsupportedOperationException("only the 1-layer model is built yet");
+        if (cfg.nLayers() != 1 || cfg.positionalEmbedding() != ModelConfig.PositionalEmbedding.STANDARD) {
+            throw new UnsupportedOperationException("lastLogits is the 1-layer grokking model with standard positions");
         }
         long batch = tokens.getShape().get(0);
         long ctx = tokens.getShape().get(1);
@@ -225,13 +226,16 @@ public final class Transformer implements AutoCloseable {
         if (n > cfg.nCtx()) throw new IllegalArgumentException("sequence of " + n + " tokens exceeds n_ctx " + cfg.nCtx());
         int h = cfg.nHeads();
         int dh = cfg.dHead();
-        NDArray resid = p("embed.W_E").get(tokens).add(p("pos_embed.W_pos").get(new NDIndex(":{}", n))); // [batch, n, d]
+        NDArray pos = p("pos_embed.W_pos").get(new NDIndex(":{}", n)); // [n, d]
+        boolean shortformer = cfg.positionalEmbedding() == ModelConfig.PositionalEmbedding.SHORTFORMER;
+        NDArray resid = shortformer ? p("embed.W_E").get(tokens) : p("embed.W_E").get(tokens).add(pos); // [batch, n, d]
         NDArray mask = n == cfg.nCtx() ? constants().causalMask : constants().causalMask.get(new NDIndex(":{}, :{}", n, n)); // [batch, n, d]
         for (int l = 0; l < cfg.nLayers(); l++) {
             String b = "blocks." + l + ".";
             NDArray x = cfg.layerNorm() ? layerNorm(b + "ln1", resid) : resid;
-            NDArray q = splitHeads(x.matMul(headsAsColumns(p(b + "attn.W_Q"))), batch, n);   // [batch, h, n, d_head]
-            NDArray k = splitHeads(x.matMul(headsAsColumns(p(b + "attn.W_K"))), batch, n);
+            NDArray qkIn = shortformer ? x.add(pos) : x; // shortformer: positions reach queries and keys only
+            NDArray q = splitHeads(qkIn.matMul(headsAsColumns(p(b + "attn.W_Q"))), batch, n);   // [batch, h, n, d_head]
+            NDArray k = splitHeads(qkIn.matMul(headsAsColumns(p(b + "attn.W_K"))), batch, n);
             NDArray v = splitHeads(x.matMul(headsAsColumns(p(b + "attn.W_V"))), batch, n);
             NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(sqrtDHead).add(mask); // [batch, h, query, key]
             NDArray pattern = scores.softmax(3);

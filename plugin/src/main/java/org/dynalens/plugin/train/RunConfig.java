@@ -37,11 +37,13 @@ public record RunConfig(
         Integer nCtx, Integer vocab, Integer batchSize, Boolean attnOnly, Boolean layerNorm,
         Map<String, Object> taskSettings,
         Double grokfastAlpha, Double grokfastLambda, String parentRun, Long parentStep, Double ticketKeep,
-        String ticketMask) {
+        String ticketMask, String positionalEmbeddingType) {
 
     public RunConfig {
         // the default mask kind is stored as absent, so naming it keeps the run id of a ticket that does not
         if (TICKET_MASK_MAGNITUDE.equals(ticketMask)) ticketMask = null;
+        // likewise the standard positional embedding: configs that name it keep the run id they had before the option
+        if (ModelConfig.PositionalEmbedding.STANDARD.configName().equals(positionalEmbeddingType)) positionalEmbeddingType = null;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -57,7 +59,7 @@ public record RunConfig(
      * settings existed.
      */
     private static final List<String> SEQUENCE_KEYS = List.of("n_ctx", "vocab", "batch_size", "attn_only", "layer_norm",
-            "task_settings");
+            "task_settings", "positional_embedding_type");
 
     /**
      * Opt-in settings of any task: Grokfast's filter, the checkpoint a branched run starts from, and a lottery
@@ -84,7 +86,7 @@ public record RunConfig(
                 1e-3, 1.0, 0.9, 0.98, 1e-8, 10,
                 1, 128, 4, 32, 512, null,
                 null, null, null, null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 
     /**
@@ -99,7 +101,7 @@ public record RunConfig(
                 3e-3, 0.0, 0.9, 0.98, 1e-8, 10,
                 2, 64, 2, 32, 256, null,
                 null, null, 64, true, false, Map.of(),
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 
     /** Whether the task is a next-token task trained by {@link SequenceTrainingRun}. */
@@ -162,7 +164,7 @@ public record RunConfig(
     /** The model shape for a sequence task: input and output vocabulary are the task's tokens. */
     public ModelConfig sequenceModel(SequenceTask t) {
         return new ModelConfig(nLayers, dModel, nHeads, dHead, dMlp, t.vocab(), t.vocab(), t.contextLength(),
-                Boolean.TRUE.equals(attnOnly), Boolean.TRUE.equals(layerNorm));
+                Boolean.TRUE.equals(attnOnly), Boolean.TRUE.equals(layerNorm), positionalEmbedding());
     }
 
     private static void require(boolean ok, String message) {
@@ -189,7 +191,14 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, newSteps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
-                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask);
+                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask, positionalEmbeddingType);
+    }
+
+    /** Where {@code W_pos} enters the model: {@code positional_embedding_type}, "standard" when absent. */
+    @JsonIgnore
+    public ModelConfig.PositionalEmbedding positionalEmbedding() {
+        return positionalEmbeddingType == null ? ModelConfig.PositionalEmbedding.STANDARD
+                : ModelConfig.PositionalEmbedding.fromConfigName(positionalEmbeddingType);
     }
 
     /** Whether the Grokfast gradient filter is on. */
@@ -203,7 +212,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
-                grokfastAlpha, grokfastLambda, run, step, ticketKeep, ticketMask);
+                grokfastAlpha, grokfastLambda, run, step, ticketKeep, ticketMask, positionalEmbeddingType);
     }
 
     /** A copy that is a lottery ticket keeping fraction {@code keep} of the parent's final weights. */
@@ -211,7 +220,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
-                grokfastAlpha, grokfastLambda, parentRun, parentStep, keep, ticketMask);
+                grokfastAlpha, grokfastLambda, parentRun, parentStep, keep, ticketMask, positionalEmbeddingType);
     }
 
     /** A copy with an explicit run id. */
@@ -219,7 +228,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, id,
                 nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
-                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask);
+                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask, positionalEmbeddingType);
     }
 
     /**
@@ -309,7 +318,8 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx != null ? nCtx : t.contextLength(), vocab != null ? vocab : t.vocab(), batchSize, attnOnly,
-                layerNorm, taskSettings, grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask);
+                layerNorm, taskSettings, grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask,
+                positionalEmbeddingType);
     }
 
     /** Reads a JSON config file (keys as in {@link #toJson()}); missing keys take the defaults. */

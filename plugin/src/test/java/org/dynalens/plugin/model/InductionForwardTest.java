@@ -27,6 +27,30 @@ class InductionForwardTest {
     }
 
     @Test
+    void shortformerPositionsReachQueriesAndKeysOnly() {
+        check(new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, true, false, ModelConfig.PositionalEmbedding.SHORTFORMER));
+        check(new ModelConfig(2, 16, 2, 8, 32, 7, 7, 8, false, true, ModelConfig.PositionalEmbedding.SHORTFORMER));
+    }
+
+    /** Same weights, other positional embedding: the logits differ, and with shortformer W_pos never reaches them
+     * except through the attention pattern (so a 1-token sequence's logits do not depend on W_pos at all). */
+    @Test
+    void shortformerKeepsPositionsOutOfTheResidualStream() {
+        ModelConfig standard = new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, true, false);
+        ModelConfig shortformer = new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, true, false,
+                ModelConfig.PositionalEmbedding.SHORTFORMER);
+        try (NDManager m = Djl.newManager(); Transformer a = Transformer.initialise(standard, 3, m);
+             Transformer b = Transformer.initialise(shortformer, 3, m)) {
+            assertEquals(a.toTensors(), b.toTensors(), "the option draws no other initial weights");
+            NDArray one = m.create(new long[] {4}, new Shape(1, 1));
+            float[] withPos = b.logits(one).toFloatArray();
+            b.parameters().get("pos_embed.W_pos").muli(0);
+            assertArrayEquals(withPos, b.logits(one).toFloatArray(), "one token attends to itself alone: W_pos is inert");
+            assertFalse(java.util.Arrays.equals(a.logits(one).toFloatArray(), withPos), "standard adds W_pos to the stream");
+        }
+    }
+
+    @Test
     void shorterSequencesThanNCtxUseTheFirstPositions() {
         ModelConfig cfg = new ModelConfig(2, 16, 2, 8, 32, 7, 7, 8, true, false);
         check(cfg);

@@ -68,23 +68,29 @@ final class ReferenceForward {
     }
 
     /**
-     * The general model (n layers, optional MLP, optional pre-LN LayerNorm) at every position, with the attention
+     * The general model (n layers, optional MLP, optional pre-LN LayerNorm, standard or shortformer positions) at every position, with the attention
      * patterns written into {@code patternsOut[layer][head][query][key]}.
      */
     static double[][] allLogits(ModelConfig c, Map<String, Tensor> w, int[] tokens, double[][][][] patternsOut) {
         int n = tokens.length, d = c.dModel(), h = c.nHeads(), dh = c.dHead();
+        boolean shortformer = c.positionalEmbedding() == ModelConfig.PositionalEmbedding.SHORTFORMER;
+        double[][] pos = new double[n][d];
+        for (int i = 0; i < n; i++) for (int k = 0; k < d; k++) pos[i][k] = at(w.get("pos_embed.W_pos"), i, k);
         double[][] resid = new double[n][d];
         for (int i = 0; i < n; i++) {
-            for (int k = 0; k < d; k++) resid[i][k] = at(w.get("embed.W_E"), tokens[i], k) + at(w.get("pos_embed.W_pos"), i, k);
+            for (int k = 0; k < d; k++) resid[i][k] = at(w.get("embed.W_E"), tokens[i], k) + (shortformer ? 0 : pos[i][k]);
         }
         for (int l = 0; l < c.nLayers(); l++) {
             String b = "blocks." + l + ".";
             double[][] x = c.layerNorm() ? layerNorm(resid, w.get(b + "ln1.w"), w.get(b + "ln1.b")) : resid;
+            // shortformer (Press et al. 2021): W_pos is added to the query and key inputs only
+            double[][] qkIn = new double[n][d];
+            for (int i = 0; i < n; i++) for (int k = 0; k < d; k++) qkIn[i][k] = x[i][k] + (shortformer ? pos[i][k] : 0);
             double[][] attnOut = new double[n][d];
             patternsOut[l] = new double[h][n][n];
             for (int head = 0; head < h; head++) {
-                double[][] q = project(x, w.get(b + "attn.W_Q"), head, d, dh);
-                double[][] k = project(x, w.get(b + "attn.W_K"), head, d, dh);
+                double[][] q = project(qkIn, w.get(b + "attn.W_Q"), head, d, dh);
+                double[][] k = project(qkIn, w.get(b + "attn.W_K"), head, d, dh);
                 double[][] v = project(x, w.get(b + "attn.W_V"), head, d, dh);
                 for (int i = 0; i < n; i++) {
                     double[] scores = new double[i + 1];

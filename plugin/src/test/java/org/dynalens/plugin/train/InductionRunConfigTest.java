@@ -38,7 +38,26 @@ class InductionRunConfigTest {
     }
 
     @Test
+    void positionalEmbeddingTypeIsOptInAndNamedOnlyWhenNotStandard() {
+        RunConfig plain = RunConfig.fromMap(Map.of("task", "repeated-tokens")).validate();
+        RunConfig standard = RunConfig.fromMap(Map.of("task", "repeated-tokens", "positional_embedding_type", "standard")).validate();
+        RunConfig shortformer = RunConfig.fromMap(Map.of("task", "repeated-tokens", "positional_embedding_type", "shortformer"))
+                .validate();
+        assertEquals(plain.resolvedRunId(), standard.resolvedRunId(), "naming the default keeps the run id");
+        assertFalse(plain.toMap().containsKey("positional_embedding_type"));
+        assertNotEquals(plain.resolvedRunId(), shortformer.resolvedRunId());
+        assertEquals("shortformer", shortformer.toMap().get("positional_embedding_type"));
+        assertEquals(org.dynalens.plugin.model.ModelConfig.PositionalEmbedding.SHORTFORMER,
+                shortformer.sequenceModel(shortformer.createSequenceTask()).positionalEmbedding());
+        assertEquals(shortformer, RunConfig.fromMap(shortformer.toMap()));
+    }
+
+    @Test
     void badSequenceSettingsAreOneLineErrors() {
+        assertMessage("positional_embedding_type must be \"standard\" or \"shortformer\", got \"rotary\"",
+                () -> RunConfig.fromMap(Map.of("task", "repeated-tokens", "positional_embedding_type", "rotary")).validate());
+        assertMessage("positional_embedding_type is a setting of sequence tasks",
+                () -> RunConfig.fromMap(Map.of("positional_embedding_type", "shortformer")).validate());
         assertMessage("n_ctx must be even", () -> RunConfig.fromMap(Map.of("task", "repeated-tokens", "n_ctx", 7)).validate());
         assertMessage("batch_size must be > 0", () -> RunConfig.fromMap(Map.of("task", "repeated-tokens", "batch_size", 0)).validate());
         assertMessage("n_ctx of task digit-add is 17", () -> RunConfig.fromMap(Map.of("task", "digit-add", "n_ctx", 20)).validate());
