@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -50,6 +51,23 @@ class RunConfigTest {
         RunConfig shipped = RunConfig.read(Path.of("..", "configs", "grokking-p113.json")).validate();
         assertEquals(RunConfig.defaults().identity(), shipped.identity());
         assertEquals(20_000, shipped.steps());
+    }
+
+    /**
+     * Every run config shipped in configs/ reads and validates (a typo in one would fail only when someone runs it);
+     * sweep configs ({@code sweep-*.json}) are the sweep command's.
+     */
+    @Test
+    void everyShippedRunConfigIsValid() throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(Path.of("..", "configs"))) {
+            List<Path> configs = files.map(Path::toString).filter(f -> f.endsWith(".json") && !f.contains("sweep-"))
+                    .sorted().map(Path::of).toList();
+            assertTrue(configs.size() >= 5, "configs found: " + configs);
+            for (Path f : configs) {
+                RunConfig c = RunConfig.read(f).validate();
+                assertEquals(c, RunConfig.fromMap(c.toMap()), f + " round-trips");
+            }
+        }
     }
 
     @Test
