@@ -229,7 +229,7 @@ public final class Transformer implements AutoCloseable {
         NDArray pos = p("pos_embed.W_pos").get(new NDIndex(":{}", n)); // [n, d]
         boolean shortformer = cfg.positionalEmbedding() == ModelConfig.PositionalEmbedding.SHORTFORMER;
         NDArray resid = shortformer ? p("embed.W_E").get(tokens) : p("embed.W_E").get(tokens).add(pos); // [batch, n, d]
-        NDArray mask = n == cfg.nCtx() ? constants().causalMask : constants().causalMask.get(new NDIndex(":{}, :{}", n, n)); // [batch, n, d]
+        NDArray mask = n == cfg.nCtx() ? constants().causalMask : constants().causalMask.get(new NDIndex(":{}, :{}", n, n)); // [n, n]
         for (int l = 0; l < cfg.nLayers(); l++) {
             String b = "blocks." + l + ".";
             NDArray x = cfg.layerNorm() ? layerNorm(b + "ln1", resid) : resid;
