@@ -1,5 +1,7 @@
 package org.dynalens.report;
 
+import org.dynalens.plugin.analysis.heads.HeadScoreMeasure;
+import org.dynalens.plugin.analysis.heads.HeadScores;
 import org.dynalens.plugin.analysis.heads.PhaseChange;
 import org.dynalens.archive.ArchiveException;
 import org.dynalens.archive.HeadRoleFlags;
@@ -92,13 +94,14 @@ public final class SequenceRunReport {
         }
 
         plotPrefix(dir, images, "induction-score.png", "Induction (prefix-matching) score of every head", "score",
-                "induction_score_", "Mean attention from a repeated token to the token after its earlier copy, on "
-                        + "random tokens repeated twice; induction_score_max is the best head of layer >= 1.");
+                "induction_score_", HeadScores.Kind.INDUCTION, "Mean attention from a repeated token to the token "
+                        + "after its earlier copy, on random tokens repeated twice; induction_score_max is the best "
+                        + "head of layer >= 1.");
         plotPrefix(dir, images, "previous-token-score.png", "Previous-token score of every head", "score",
-                "previous_token_score_", "Mean attention to the previous position: the layer-0 half of the "
-                        + "induction circuit (K-composition).");
+                "previous_token_score_", HeadScores.Kind.PREVIOUS_TOKEN, "Mean attention to the previous position: "
+                        + "the layer-0 half of the induction circuit (K-composition).");
         plotPrefix(dir, images, "copying-score.png", "Copying score of every head (OV circuit eigenvalues)", "score",
-                "copying_score_", "sum(lambda) / sum(|lambda|) of W_E W_V W_O W_U (Elhage et al. 2021): 1 copies the "
+                "copying_score_", null, "sum(lambda) / sum(|lambda|) of W_E W_V W_O W_U (Elhage et al. 2021): 1 copies the "
                         + "attended token, -1 suppresses it.");
         if (names.contains("icl_score")) {
             Chart icl = chart("In-context-learning score", "late minus early loss", false)
@@ -144,8 +147,12 @@ public final class SequenceRunReport {
         return c;
     }
 
+    /**
+     * One line per metric named {@code prefix...}; with a {@code baseline} kind, also the score uniform causal attention
+     * gets on the run's probe, so a reader can tell a learned head from chance.
+     */
     private void plotPrefix(Path dir, Map<String, String> images, String file, String title, String yLabel,
-                            String prefix, String caption) {
+                            String prefix, HeadScores.Kind baseline, String caption) {
         Chart c = chart(title, yLabel, false).yRange(-0.05, 1.05);
         if (prefix.startsWith("copying")) c.yRange(-1.05, 1.05);
         boolean any = false;
@@ -154,7 +161,25 @@ public final class SequenceRunReport {
             c.add(n.substring(prefix.length()), xs, column(metrics, n), Chart.Style.LINE);
             any = true;
         }
-        if (any) save(dir, images, file, c, caption);
+        if (!any) return;
+        Double uniform = baseline == null ? null : uniformAttentionScore(baseline);
+        if (uniform != null) {
+            double[] flat = new double[xs.length];
+            java.util.Arrays.fill(flat, uniform);
+            c.add("uniform attention", xs, flat, Color.BLACK, Chart.Style.LINE);
+            caption += String.format(Locale.ROOT, " Uniform causal attention scores %.4f on this probe.", uniform);
+        }
+        save(dir, images, file, c, caption);
+    }
+
+    /** The score of uniform causal attention on the run's probe (n_ctx, vocab, seed of its config); null if unknown. */
+    private Double uniformAttentionScore(HeadScores.Kind kind) {
+        Map<String, Object> config = info.config();
+        if (!(config.get("n_ctx") instanceof Number nCtx) || !(config.get("vocab") instanceof Number vocab)
+                || !(config.get("seed") instanceof Number seed)) {
+            return null;
+        }
+        return HeadScoreMeasure.uniformAttentionScores(nCtx.intValue(), vocab.intValue(), seed.longValue()).get(kind);
     }
 
     private static void save(Path dir, Map<String, String> images, String file, Chart c, String caption) {

@@ -64,6 +64,10 @@ class ReportCommandTest {
         String html = Files.readString(out.resolve("index.html"));
         assertTrue(html.contains("<h1>Run " + id + "</h1>") && html.contains("induction phase step"), html);
         assertTrue(html.contains("Head roles over training"), html);
+        double uniform = 0; // uniform causal attention on the probe (n_ctx 12): mean over q in [6, 12) of 1/(q+1)
+        for (int q = 6; q < 12; q++) uniform += 1.0 / (q + 1) / 6;
+        assertTrue(html.contains(String.format(java.util.Locale.ROOT, "Uniform causal attention scores %.4f", uniform)),
+                "the induction plot names its chance level: " + html);
         for (String png : new String[] {"loss.png", "induction-score.png", "previous-token-score.png",
                 "copying-score.png", "icl-score.png", "loss-by-position.png"}) {
             assertTrue(html.contains("src=\"" + png + "\""), png + " referenced");

@@ -37,7 +37,34 @@ public final class HeadScoreMeasure implements CheckpointMeasure {
         int half = cfg.nCtx() / 2;
         if (half < 2) throw new IllegalArgumentException("head scores need n_ctx >= 4, got " + cfg.nCtx());
         this.probeLength = 2 * half;
-        this.probe = repeatedRandomTokens(new SplittableRandom(seed ^ 0x1D0C_7E57L), PROBE_SEQUENCES, half, cfg.dVocab());
+        this.probe = probeTokens(half, cfg.dVocab(), seed);
+    }
+
+    /** The probe of a run: {@value #PROBE_SEQUENCES} rows of a random half of {@code half} tokens, repeated. */
+    private static int[] probeTokens(int half, int vocab, long seed) {
+        return repeatedRandomTokens(new SplittableRandom(seed ^ 0x1D0C_7E57L), PROBE_SEQUENCES, half, vocab);
+    }
+
+    /**
+     * The scores a head with uniform causal attention (1/(q+1) on each of the keys 0..q) gets on the probe of a model
+     * with this context length and vocabulary: the level a learned head's score must clear to mean anything. With
+     * distinct tokens in a half of L tokens, the induction score is mean over q in [L, 2L) of 1/(q+1).
+     */
+    public static Map<HeadScores.Kind, Double> uniformAttentionScores(int nCtx, int vocab, long seed) {
+        int half = nCtx / 2;
+        if (half < 2) throw new IllegalArgumentException("head scores need n_ctx >= 4, got " + nCtx);
+        int n = 2 * half;
+        int[] probe = probeTokens(half, vocab, seed);
+        float[] uniform = new float[PROBE_SEQUENCES * n * n];
+        for (int b = 0; b < PROBE_SEQUENCES; b++) {
+            for (int q = 0; q < n; q++) {
+                for (int k = 0; k <= q; k++) uniform[(b * n + q) * n + k] = 1f / (q + 1);
+            }
+        }
+        AttentionPatterns patterns = new AttentionPatterns(PROBE_SEQUENCES, 1, n, uniform, probe);
+        Map<HeadScores.Kind, Double> out = new java.util.EnumMap<>(HeadScores.Kind.class);
+        for (HeadScores.Kind kind : HeadScores.Kind.values()) out.put(kind, HeadScores.meanScore(patterns, 0, kind));
+        return out;
     }
 
     /** [sequences, 2 * half] row-major: each row a random half (distinct tokens when vocab >= half), repeated. */

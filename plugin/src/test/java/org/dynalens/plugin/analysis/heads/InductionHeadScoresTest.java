@@ -79,6 +79,22 @@ class InductionHeadScoresTest {
         assertEquals(second / half, HeadScores.duplicateToken(p, 0), 1e-6);
     }
 
+    /** The baseline a run's report draws: the closed form on the run's own probe (n_ctx 128: (H_128 - H_64) / 64 = 0.0108). */
+    @Test
+    void uniformBaselineOfAProbeIsTheClosedForm() {
+        for (int nCtx : new int[] {16, 128}) {
+            int half = nCtx / 2;
+            double prev = 0, second = 0;
+            for (int q = 1; q < nCtx; q++) prev += 1.0 / (q + 1);
+            for (int q = half; q < nCtx; q++) second += 1.0 / (q + 1);
+            var scores = HeadScoreMeasure.uniformAttentionScores(nCtx, 1024, 7);
+            assertEquals(prev / (nCtx - 1), scores.get(HeadScores.Kind.PREVIOUS_TOKEN), 1e-6);
+            assertEquals(second / half, scores.get(HeadScores.Kind.INDUCTION), 1e-6, "n_ctx " + nCtx);
+            assertEquals(second / half, scores.get(HeadScores.Kind.DUPLICATE_TOKEN), 1e-6);
+        }
+        assertEquals(0.01077, HeadScoreMeasure.uniformAttentionScores(128, 1024, 0).get(HeadScores.Kind.INDUCTION), 1e-5);
+    }
+
     @Test
     void scoresAreMeansOverTheBatchAndHeads() {
         int n = 4;
