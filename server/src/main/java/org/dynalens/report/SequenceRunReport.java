@@ -93,16 +93,17 @@ public final class SequenceRunReport {
                     + "at different steps.");
         }
 
+        Map<HeadScores.Kind, Double> uniform = uniformAttentionScores();
         plotPrefix(dir, images, "induction-score.png", "Induction (prefix-matching) score of every head", "score",
-                "induction_score_", HeadScores.Kind.INDUCTION, "Mean attention from a repeated token to the token "
-                        + "after its earlier copy, on random tokens repeated twice; induction_score_max is the best "
-                        + "head of layer >= 1.");
+                "induction_score_", uniform.get(HeadScores.Kind.INDUCTION), "Mean attention from a repeated token to "
+                        + "the token after its earlier copy, on random tokens repeated twice; induction_score_max is "
+                        + "the best head of layer >= 1.");
         plotPrefix(dir, images, "previous-token-score.png", "Previous-token score of every head", "score",
-                "previous_token_score_", HeadScores.Kind.PREVIOUS_TOKEN, "Mean attention to the previous position: "
-                        + "the layer-0 half of the induction circuit (K-composition).");
+                "previous_token_score_", uniform.get(HeadScores.Kind.PREVIOUS_TOKEN), "Mean attention to the "
+                        + "previous position: the layer-0 half of the induction circuit (K-composition).");
         plotPrefix(dir, images, "copying-score.png", "Copying score of every head (OV circuit eigenvalues)", "score",
-                "copying_score_", null, "sum(lambda) / sum(|lambda|) of W_E W_V W_O W_U (Elhage et al. 2021): 1 copies the "
-                        + "attended token, -1 suppresses it.");
+                "copying_score_", null, "sum(lambda) / sum(|lambda|) of W_E W_V W_O W_U (Elhage et al. 2021): 1 "
+                        + "copies the attended token, -1 suppresses it.");
         if (names.contains("icl_score")) {
             Chart icl = chart("In-context-learning score", "late minus early loss", false)
                     .add("icl_score", xs, column(metrics, "icl_score"), Chart.Style.LINE);
@@ -148,11 +149,11 @@ public final class SequenceRunReport {
     }
 
     /**
-     * One line per metric named {@code prefix...}; with a {@code baseline} kind, also the score uniform causal attention
-     * gets on the run's probe, so a reader can tell a learned head from chance.
+     * One line per metric named {@code prefix...}; with a {@code uniform} score, also a line at the score uniform causal
+     * attention gets on the run's probe, so a reader can tell a learned head from chance.
      */
     private void plotPrefix(Path dir, Map<String, String> images, String file, String title, String yLabel,
-                            String prefix, HeadScores.Kind baseline, String caption) {
+                            String prefix, Double uniform, String caption) {
         Chart c = chart(title, yLabel, false).yRange(-0.05, 1.05);
         if (prefix.startsWith("copying")) c.yRange(-1.05, 1.05);
         boolean any = false;
@@ -162,7 +163,6 @@ public final class SequenceRunReport {
             any = true;
         }
         if (!any) return;
-        Double uniform = baseline == null ? null : uniformAttentionScore(baseline);
         if (uniform != null) {
             double[] flat = new double[xs.length];
             java.util.Arrays.fill(flat, uniform);
@@ -172,14 +172,14 @@ public final class SequenceRunReport {
         save(dir, images, file, c, caption);
     }
 
-    /** The score of uniform causal attention on the run's probe (n_ctx, vocab, seed of its config); null if unknown. */
-    private Double uniformAttentionScore(HeadScores.Kind kind) {
+    /** The scores of uniform causal attention on the run's probe (n_ctx, vocab, seed of its config); empty if unknown. */
+    private Map<HeadScores.Kind, Double> uniformAttentionScores() {
         Map<String, Object> config = info.config();
         if (!(config.get("n_ctx") instanceof Number nCtx) || !(config.get("vocab") instanceof Number vocab)
                 || !(config.get("seed") instanceof Number seed)) {
-            return null;
+            return Map.of();
         }
-        return HeadScoreMeasure.uniformAttentionScores(nCtx.intValue(), vocab.intValue(), seed.longValue()).get(kind);
+        return HeadScoreMeasure.uniformAttentionScores(nCtx.intValue(), vocab.intValue(), seed.longValue());
     }
 
     private static void save(Path dir, Map<String, String> images, String file, Chart c, String caption) {

@@ -34,14 +34,14 @@ public final class HeadScoreMeasure implements CheckpointMeasure {
 
     public HeadScoreMeasure(ModelConfig cfg, long seed) {
         this.cfg = cfg;
-        int half = cfg.nCtx() / 2;
-        if (half < 2) throw new IllegalArgumentException("head scores need n_ctx >= 4, got " + cfg.nCtx());
-        this.probeLength = 2 * half;
-        this.probe = probeTokens(half, cfg.dVocab(), seed);
+        this.probe = probeTokens(cfg.nCtx(), cfg.dVocab(), seed);
+        this.probeLength = probe.length / PROBE_SEQUENCES;
     }
 
-    /** The probe of a run: {@value #PROBE_SEQUENCES} rows of a random half of {@code half} tokens, repeated. */
-    private static int[] probeTokens(int half, int vocab, long seed) {
+    /** The probe of a run: {@value #PROBE_SEQUENCES} rows of a random half of n_ctx / 2 tokens, repeated. */
+    private static int[] probeTokens(int nCtx, int vocab, long seed) {
+        int half = nCtx / 2;
+        if (half < 2) throw new IllegalArgumentException("head scores need n_ctx >= 4, got " + nCtx);
         return repeatedRandomTokens(new SplittableRandom(seed ^ 0x1D0C_7E57L), PROBE_SEQUENCES, half, vocab);
     }
 
@@ -51,10 +51,8 @@ public final class HeadScoreMeasure implements CheckpointMeasure {
      * distinct tokens in a half of L tokens, the induction score is mean over q in [L, 2L) of 1/(q+1).
      */
     public static Map<HeadScores.Kind, Double> uniformAttentionScores(int nCtx, int vocab, long seed) {
-        int half = nCtx / 2;
-        if (half < 2) throw new IllegalArgumentException("head scores need n_ctx >= 4, got " + nCtx);
-        int n = 2 * half;
-        int[] probe = probeTokens(half, vocab, seed);
+        int[] probe = probeTokens(nCtx, vocab, seed);
+        int n = probe.length / PROBE_SEQUENCES;
         float[] uniform = new float[PROBE_SEQUENCES * n * n];
         for (int b = 0; b < PROBE_SEQUENCES; b++) {
             for (int q = 0; q < n; q++) {
