@@ -265,7 +265,8 @@ public final class RunReport {
         return s.values(name);
     }
 
-    private static double last(MetricSeries s, String name) {
+    /** The last finite value of a metric, or NaN. */
+    static double last(MetricSeries s, String name) {
         double[] v = column(s, name);
         for (int i = v.length - 1; i >= 0; i--) if (Double.isFinite(v[i])) return v[i];
         return Double.NaN;

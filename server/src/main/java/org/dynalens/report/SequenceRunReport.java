@@ -24,6 +24,7 @@ import java.util.TreeMap;
 
 import static org.dynalens.report.RunReport.column;
 import static org.dynalens.report.RunReport.esc;
+import static org.dynalens.report.RunReport.last;
 
 /**
  * The report of a next-token (sequence-task) run ({@code dynalens report} picks it for sequence tasks): an
@@ -101,6 +102,17 @@ public final class SequenceRunReport {
         plotPrefix(dir, images, "previous-token-score.png", "Previous-token score of every head", "score",
                 "previous_token_score_", uniform.get(HeadScores.Kind.PREVIOUS_TOKEN), "Mean attention to the "
                         + "previous position: the layer-0 half of the induction circuit (K-composition).");
+        if (names.contains("task_induction_score_uniform")) { // TaskHeadScoreMeasure: the same scores on task data
+            plotPrefix(dir, images, "task-induction-score.png", "Induction score of every head on the task's own "
+                    + "sequences", "score", "task_induction_score_", last(metrics, "task_induction_score_uniform"),
+                    "Mean attention from a token to the tokens after its earlier copies, on the first evaluation "
+                    + "sequences of the task: prefix matching in distribution. On natural data frequent tokens have "
+                    + "many copies, so compare with the uniform line.");
+            plotPrefix(dir, images, "task-previous-token-score.png", "Previous-token score of every head on the "
+                    + "task's own sequences", "score", "task_previous_token_score_",
+                    last(metrics, "task_previous_token_score_uniform"), "Mean attention to the previous position, on "
+                    + "the first evaluation sequences of the task.");
+        }
         plotPrefix(dir, images, "copying-score.png", "Copying score of every head (OV circuit eigenvalues)", "score",
                 "copying_score_", null, "sum(lambda) / sum(|lambda|) of W_E W_V W_O W_U (Elhage et al. 2021): 1 "
                         + "copies the attended token, -1 suppresses it.");
@@ -158,7 +170,7 @@ public final class SequenceRunReport {
         if (prefix.startsWith("copying")) c.yRange(-1.05, 1.05);
         boolean any = false;
         for (String n : metrics.names()) {
-            if (!n.startsWith(prefix)) continue;
+            if (!n.startsWith(prefix) || n.endsWith("_uniform")) continue;
             c.add(n.substring(prefix.length()), xs, column(metrics, n), Chart.Style.LINE);
             any = true;
         }
@@ -167,7 +179,7 @@ public final class SequenceRunReport {
             double[] flat = new double[xs.length];
             java.util.Arrays.fill(flat, uniform);
             c.add("uniform attention", xs, flat, Color.BLACK, Chart.Style.LINE);
-            caption += String.format(Locale.ROOT, " Uniform causal attention scores %.4f on this probe.", uniform);
+            caption += String.format(Locale.ROOT, " Uniform causal attention scores %.4f on the same sequences.", uniform);
         }
         save(dir, images, file, c, caption);
     }

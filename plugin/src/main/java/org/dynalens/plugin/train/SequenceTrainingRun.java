@@ -10,6 +10,7 @@ import org.dynalens.archive.Archive;
 import org.dynalens.archive.RunArchive;
 import org.dynalens.archive.Tensor;
 import org.dynalens.plugin.analysis.heads.CheckpointMeasure;
+import org.dynalens.plugin.analysis.heads.TaskHeadScoreMeasure;
 import org.dynalens.plugin.analysis.heads.CopyingScoreMeasure;
 import org.dynalens.plugin.analysis.heads.HeadRoles;
 import org.dynalens.plugin.analysis.heads.HeadScoreMeasure;
@@ -40,8 +41,9 @@ import java.util.Map;
  * evaluation stream ({@link SequenceTask#evaluationSeed}): {@code test_loss}, {@code test_acc},
  * {@code loss_<group>} for the task's loss groups (e.g. {@code loss_repeated_half}, {@code loss_digit_3}),
  * {@code icl_score}, the head scores of {@link HeadScoreMeasure}, the copying scores of {@link CopyingScoreMeasure}
- * ({@code copying_score_L1H0}, ...), {@code sum_sq_weights} and {@code lr}. Checkpoints
- * add {@code analysis/loss_by_position} (float64 [n_ctx], NaN where nothing counts) and the head-score tensors.
+ * ({@code copying_score_L1H0}, ...), the head scores on the first evaluation sequences of
+ * {@link TaskHeadScoreMeasure} ({@code task_induction_score_L1H0}, ...), {@code sum_sq_weights} and {@code lr}.
+ * Checkpoints add {@code analysis/loss_by_position} (float64 [n_ctx], NaN where nothing counts) and the head-score tensors.
  *
  * <p>In-context-learning score (Olsson et al. 2022: loss at token 500 minus loss at token 50 of 512): loss at
  * position {@code floor(500/512 * n_ctx)} minus loss at {@code floor(50/512 * n_ctx)}, the late position clamped to
@@ -85,6 +87,7 @@ public final class SequenceTrainingRun {
         NDArray evalTokens = tokens(manager, evalBatch);
         CheckpointMeasure heads = new HeadScoreMeasure(model.config(), cfg.seed());
         CheckpointMeasure copying = new CopyingScoreMeasure(model.config());
+        CheckpointMeasure onTaskData = TaskHeadScoreMeasure.onFirstRows(model.config(), evalBatch.size(), evalBatch.tokens());
 
         for (long step = session.start; step <= cfg.steps(); step++) {
             boolean last = step == cfg.steps();
@@ -114,6 +117,8 @@ public final class SequenceTrainingRun {
                     metrics.putAll(m.metrics());
                     CheckpointMeasure.Measurements c = copying.measure(model, manager);
                     metrics.putAll(c.metrics());
+                    CheckpointMeasure.Measurements t = onTaskData.measure(model, manager);
+                    metrics.putAll(t.metrics());
                     metrics.put("sum_sq_weights", model.sumOfSquaredWeights());
                     metrics.put("lr", optimiser.currentLearningRate());
                     session.series.append(step, metrics);
@@ -121,6 +126,7 @@ public final class SequenceTrainingRun {
                     if (checkpoint) {
                         Map<String, Tensor> analysis = new LinkedHashMap<>(m.tensors());
                         analysis.putAll(c.tensors());
+                        analysis.putAll(t.tensors());
                         analysis.put("loss_by_position", Tensor.vector(byPosition));
                         Map<String, Object> summary = new LinkedHashMap<>();
                         summary.put(HEAD_ROLES, m.keywords());

@@ -71,6 +71,12 @@ class InductionHeadsTest {
         // head has mostly positive eigenvalues at the end of training
         String head = ((List<?>) summary.get("head_roles")).stream().map(Object::toString)
                 .filter(r -> r.matches("L1H\\d=induction")).findFirst().orElseThrow().split("=")[0];
+        // the same head does prefix matching on the task's own sequences, far above uniform attention there
+        double[] onTask = m.values("task_induction_score_" + head);
+        double uniform = m.values("task_induction_score_uniform")[0];
+        assertTrue(onTask[onTask.length - 1] > 0.4 && onTask[onTask.length - 1] > 4 * uniform, "induction head " + head
+                + " on the task's sequences: " + onTask[0] + " at step 0, " + onTask[onTask.length - 1] + " at the end, "
+                + "uniform attention " + uniform);
         double[] copying = m.values("copying_score_" + head);
         assertTrue(copying[copying.length - 1] > 0.5, "induction head " + head + " copies: copying score "
                 + copying[0] + " at step 0, " + copying[copying.length - 1] + " at the end");

@@ -51,18 +51,7 @@ public final class HeadScoreMeasure implements CheckpointMeasure {
      * distinct tokens in a half of L tokens, the induction score is mean over q in [L, 2L) of 1/(q+1).
      */
     public static Map<HeadScores.Kind, Double> uniformAttentionScores(int nCtx, int vocab, long seed) {
-        int[] probe = probeTokens(nCtx, vocab, seed);
-        int n = probe.length / PROBE_SEQUENCES;
-        float[] uniform = new float[PROBE_SEQUENCES * n * n];
-        for (int b = 0; b < PROBE_SEQUENCES; b++) {
-            for (int q = 0; q < n; q++) {
-                for (int k = 0; k <= q; k++) uniform[(b * n + q) * n + k] = 1f / (q + 1);
-            }
-        }
-        AttentionPatterns patterns = new AttentionPatterns(PROBE_SEQUENCES, 1, n, uniform, probe);
-        Map<HeadScores.Kind, Double> out = new java.util.EnumMap<>(HeadScores.Kind.class);
-        for (HeadScores.Kind kind : HeadScores.Kind.values()) out.put(kind, HeadScores.meanScore(patterns, 0, kind));
-        return out;
+        return HeadScores.uniformAttentionScores(PROBE_SEQUENCES, probeTokens(nCtx, vocab, seed));
     }
 
     /** [sequences, 2 * half] row-major: each row a random half (distinct tokens when vocab >= half), repeated. */
@@ -102,11 +91,17 @@ public final class HeadScoreMeasure implements CheckpointMeasure {
 
     /** The probe's patterns, one per layer. */
     public List<AttentionPatterns> patterns(Transformer model, NDManager manager) {
-        long[] t = new long[probe.length];
-        for (int i = 0; i < t.length; i++) t[i] = probe[i];
-        NDArray tokens = manager.create(t, new Shape(PROBE_SEQUENCES, probeLength));
-        return model.attentionPatterns(tokens).stream()
-                .map(a -> new AttentionPatterns(PROBE_SEQUENCES, cfg.nHeads(), probeLength, a.toFloatArray(), probe))
+        return patterns(model, manager, PROBE_SEQUENCES, probe);
+    }
+
+    /** The patterns of every layer of {@code model} on {@code tokens} ([sequences, n] row-major). */
+    static List<AttentionPatterns> patterns(Transformer model, NDManager manager, int sequences, int[] tokens) {
+        int n = tokens.length / sequences;
+        long[] t = new long[tokens.length];
+        for (int i = 0; i < t.length; i++) t[i] = tokens[i];
+        NDArray input = manager.create(t, new Shape(sequences, n));
+        return model.attentionPatterns(input).stream()
+                .map(a -> new AttentionPatterns(sequences, model.config().nHeads(), n, a.toFloatArray(), tokens))
                 .toList();
     }
 

@@ -1,5 +1,8 @@
 package org.dynalens.plugin.analysis.heads;
 
+import java.util.EnumMap;
+import java.util.Map;
+
 /**
  * Scores that say what an attention head does, from its patterns (Olsson et al. 2022, "In-context learning and
  * induction heads"; ANCHORS.md section 2). Each is a mean over queries of the attention mass a query puts on the
@@ -58,6 +61,24 @@ public final class HeadScores {
             }
         }
         return queries == 0 ? Double.NaN : total / queries;
+    }
+
+    /**
+     * The score of every kind that a head with uniform causal attention (1/(q+1) on each of the keys 0..q) gets on
+     * {@code tokens} ([sequences, n] row-major): the level a learned head's score must clear to mean anything.
+     */
+    public static Map<Kind, Double> uniformAttentionScores(int sequences, int[] tokens) {
+        int n = tokens.length / sequences;
+        float[] uniform = new float[sequences * n * n];
+        for (int b = 0; b < sequences; b++) {
+            for (int q = 0; q < n; q++) {
+                for (int k = 0; k <= q; k++) uniform[(b * n + q) * n + k] = 1f / (q + 1);
+            }
+        }
+        AttentionPatterns patterns = new AttentionPatterns(sequences, 1, n, uniform, tokens);
+        Map<Kind, Double> out = new EnumMap<>(Kind.class);
+        for (Kind kind : Kind.values()) out.put(kind, meanScore(patterns, 0, kind));
+        return out;
     }
 
     /**
