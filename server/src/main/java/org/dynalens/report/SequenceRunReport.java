@@ -102,16 +102,17 @@ public final class SequenceRunReport {
         plotPrefix(dir, images, "previous-token-score.png", "Previous-token score of every head", "score",
                 "previous_token_score_", uniform.get(HeadScores.Kind.PREVIOUS_TOKEN), "Mean attention to the "
                         + "previous position: the layer-0 half of the induction circuit (K-composition).");
-        if (names.contains("task_induction_score_uniform")) { // TaskHeadScoreMeasure: the same scores on task data
-            plotPrefix(dir, images, "task-induction-score.png", "Induction score of every head on the task's own "
-                    + "sequences", "score", "task_induction_score_", last(metrics, "task_induction_score_uniform"),
-                    "Mean attention from a token to the tokens after its earlier copies, on the first evaluation "
-                    + "sequences of the task: prefix matching in distribution. On natural data frequent tokens have "
-                    + "many copies, so compare with the uniform line.");
-            plotPrefix(dir, images, "task-previous-token-score.png", "Previous-token score of every head on the "
-                    + "task's own sequences", "score", "task_previous_token_score_",
-                    last(metrics, "task_previous_token_score_uniform"), "Mean attention to the previous position, on "
-                    + "the first evaluation sequences of the task.");
+        if (names.contains("task_repeat_induction_score_uniform")) { // TaskRepeatMeasure
+            plotPrefix(dir, images, "task-repeat-induction-score.png", "Induction score of every head on task "
+                    + "sequences repeated verbatim", "score", "task_repeat_induction_score_",
+                    last(metrics, "task_repeat_induction_score_uniform"), "Mean attention from each repeated token to "
+                    + "the token after its copy, when the first half of a task sequence is repeated: Olsson et al.'s "
+                    + "test on text the model knows instead of random tokens.");
+            Chart repeat = chart("Loss on task sequences repeated verbatim (log scale)", "loss", true)
+                    .add("first half", xs, column(metrics, "task_repeat_loss_first_half"), Chart.Style.LINE)
+                    .add("repeated half", xs, column(metrics, "task_repeat_loss_repeated_half"), Chart.Style.LINE);
+            save(dir, images, "task-repeat-loss.png", repeat, "A model that copies (an induction head) predicts the "
+                    + "repeated half far better than the first; one that does not predicts both alike.");
         }
         plotPrefix(dir, images, "copying-score.png", "Copying score of every head (OV circuit eigenvalues)", "score",
                 "copying_score_", null, "sum(lambda) / sum(|lambda|) of W_E W_V W_O W_U (Elhage et al. 2021): 1 "

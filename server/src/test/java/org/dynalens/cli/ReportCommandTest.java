@@ -69,8 +69,8 @@ class ReportCommandTest {
         assertTrue(html.contains(String.format(java.util.Locale.ROOT, "Uniform causal attention scores %.4f", uniform)),
                 "the induction plot names its chance level: " + html);
         for (String png : new String[] {"loss.png", "induction-score.png", "previous-token-score.png",
-                "copying-score.png", "icl-score.png", "loss-by-position.png", "task-induction-score.png",
-                "task-previous-token-score.png"}) {
+                "copying-score.png", "icl-score.png", "loss-by-position.png", "task-repeat-induction-score.png",
+                "task-repeat-loss.png"}) {
             assertTrue(html.contains("src=\"" + png + "\""), png + " referenced");
             BufferedImage img = ImageIO.read(out.resolve(png).toFile());
             assertNotNull(img, png + " is a PNG");

@@ -10,7 +10,7 @@ import org.dynalens.archive.Archive;
 import org.dynalens.archive.RunArchive;
 import org.dynalens.archive.Tensor;
 import org.dynalens.plugin.analysis.heads.CheckpointMeasure;
-import org.dynalens.plugin.analysis.heads.TaskHeadScoreMeasure;
+import org.dynalens.plugin.analysis.heads.TaskRepeatMeasure;
 import org.dynalens.plugin.analysis.heads.CopyingScoreMeasure;
 import org.dynalens.plugin.analysis.heads.HeadRoles;
 import org.dynalens.plugin.analysis.heads.HeadScoreMeasure;
@@ -41,8 +41,8 @@ import java.util.Map;
  * evaluation stream ({@link SequenceTask#evaluationSeed}): {@code test_loss}, {@code test_acc},
  * {@code loss_<group>} for the task's loss groups (e.g. {@code loss_repeated_half}, {@code loss_digit_3}),
  * {@code icl_score}, the head scores of {@link HeadScoreMeasure}, the copying scores of {@link CopyingScoreMeasure}
- * ({@code copying_score_L1H0}, ...), the head scores on the first evaluation sequences of
- * {@link TaskHeadScoreMeasure} ({@code task_induction_score_L1H0}, ...), {@code sum_sq_weights} and {@code lr}.
+ * ({@code copying_score_L1H0}, ...), the repeated-sequence test on the task's own tokens of
+ * {@link TaskRepeatMeasure} ({@code task_repeat_loss_repeated_half}, ...), {@code sum_sq_weights} and {@code lr}.
  * Checkpoints add {@code analysis/loss_by_position} (float64 [n_ctx], NaN where nothing counts) and the head-score tensors.
  *
  * <p>In-context-learning score (Olsson et al. 2022: loss at token 500 minus loss at token 50 of 512): loss at
@@ -87,7 +87,7 @@ public final class SequenceTrainingRun {
         NDArray evalTokens = tokens(manager, evalBatch);
         CheckpointMeasure heads = new HeadScoreMeasure(model.config(), cfg.seed());
         CheckpointMeasure copying = new CopyingScoreMeasure(model.config());
-        CheckpointMeasure onTaskData = TaskHeadScoreMeasure.onFirstRows(model.config(), evalBatch.size(), evalBatch.tokens());
+        CheckpointMeasure taskRepeat = new TaskRepeatMeasure(model.config(), evalBatch.size(), evalBatch.tokens());
 
         for (long step = session.start; step <= cfg.steps(); step++) {
             boolean last = step == cfg.steps();
@@ -117,7 +117,7 @@ public final class SequenceTrainingRun {
                     metrics.putAll(m.metrics());
                     CheckpointMeasure.Measurements c = copying.measure(model, manager);
                     metrics.putAll(c.metrics());
-                    CheckpointMeasure.Measurements t = onTaskData.measure(model, manager);
+                    CheckpointMeasure.Measurements t = taskRepeat.measure(model, manager);
                     metrics.putAll(t.metrics());
                     metrics.put("sum_sq_weights", model.sumOfSquaredWeights());
                     metrics.put("lr", optimiser.currentLearningRate());
@@ -179,44 +179,5 @@ public final class SequenceTrainingRun {
         long[] t = new long[b.tokens().length];
         for (int i = 0; i < t.length; i++) t[i] = b.tokens()[i];
         return manager.create(t, new Shape(b.size(), b.contextLength()));
-    }
-
-    /**
-     * Next-token cross-entropy of a batch in float64 at the counted positions, with the per-position losses and
-     * (optionally) the float32 gradient with respect to the logits.
-     */
-    record NextTokenLoss(double loss, double accuracy, double[] lossByPosition, NDArray gradient) {
-
-        static NextTokenLoss of(NDArray logits, SequenceBatch b, int vocab, boolean withGradient) {
-            NDManager m = logits.getManager();
-            int rows = b.size(), n = b.contextLength();
-            int counted = b.countedPositions();
-            double[] oneHot = new double[rows * n * vocab];
-            for (int i = 0; i < rows * n; i++) if (b.counted()[i]) oneHot[i * vocab + b.targets()[i]] = 1;
-            NDArray target = m.create(oneHot, new Shape(rows, n, vocab));
-            NDArray logProbs = logits.toType(DataType.FLOAT64, false).logSoftmax(2);
-            double[] nll = logProbs.mul(target).sum(new int[] {2}).neg().toDoubleArray(); // 0 where not counted
-            int[] predicted = logits.argMax(2).toType(DataType.INT32, false).toIntArray();
-            double total = 0, correct = 0;
-            double[] sum = new double[n];
-            int[] count = new int[n];
-            for (int i = 0; i < rows * n; i++) {
-                if (!b.counted()[i]) continue;
-                total += nll[i];
-                sum[i % n] += nll[i];
-                count[i % n]++;
-                if (predicted[i] == b.targets()[i]) correct++;
-            }
-            double[] byPosition = new double[n];
-            for (int i = 0; i < n; i++) byPosition[i] = count[i] == 0 ? Double.NaN : sum[i] / count[i];
-            NDArray gradient = null;
-            if (withGradient) {
-                double[] weight = new double[rows * n];
-                for (int i = 0; i < weight.length; i++) weight[i] = b.counted()[i] ? 1.0 / counted : 0;
-                NDArray w = m.create(weight, new Shape(rows, n, 1));
-                gradient = logProbs.exp().sub(target).mul(w).toType(DataType.FLOAT32, false);
-            }
-            return new NextTokenLoss(total / counted, correct / counted, byPosition, gradient);
-        }
     }
 }

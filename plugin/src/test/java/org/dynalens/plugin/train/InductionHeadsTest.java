@@ -67,16 +67,21 @@ class InductionHeadsTest {
         assertTrue(((List<?>) summary.get("head_roles")).stream().anyMatch(r -> r.toString().matches("L1H\\d=induction")),
                 "roles: " + summary.get("head_roles"));
 
-        // induction heads copy (Olsson et al. 2022; Elhage et al. 2021): the OV circuit of the layer-1 induction
-        // head has mostly positive eigenvalues at the end of training
         String head = ((List<?>) summary.get("head_roles")).stream().map(Object::toString)
                 .filter(r -> r.matches("L1H\\d=induction")).findFirst().orElseThrow().split("=")[0];
-        // the same head does prefix matching on the task's own sequences, far above uniform attention there
-        double[] onTask = m.values("task_induction_score_" + head);
-        double uniform = m.values("task_induction_score_uniform")[0];
-        assertTrue(onTask[onTask.length - 1] > 0.4 && onTask[onTask.length - 1] > 4 * uniform, "induction head " + head
-                + " on the task's sequences: " + onTask[0] + " at step 0, " + onTask[onTask.length - 1] + " at the end, "
-                + "uniform attention " + uniform);
+        // Olsson et al.'s repeated-sequence test on the task's own tokens: the model copies the repeat
+        double[] first = m.values("task_repeat_loss_first_half"), second = m.values("task_repeat_loss_repeated_half");
+        double[] onRepeat = m.values("task_repeat_induction_score_" + head);
+        int end = first.length - 1;
+        System.out.printf("task repeat: loss first half %.3f -> %.3f, repeated half %.3f -> %.3f; %s %.3f -> %.3f "
+                + "(uniform %.3f)%n", first[0], first[end], second[0], second[end], head, onRepeat[0], onRepeat[end],
+                m.values("task_repeat_induction_score_uniform")[end]);
+        assertTrue(second[end] < first[end] - 2, "the repeated half of task sequences is copied: loss " + second[end]
+                + " against " + first[end] + " on the first half");
+        assertTrue(onRepeat[end] > 0.4 && onRepeat[end] > 4 * m.values("task_repeat_induction_score_uniform")[end],
+                "induction head " + head + " attends to the token after the copy: " + onRepeat[end]);
+        // induction heads copy (Olsson et al. 2022; Elhage et al. 2021): the OV circuit of the layer-1 induction
+        // head has mostly positive eigenvalues at the end of training
         double[] copying = m.values("copying_score_" + head);
         assertTrue(copying[copying.length - 1] > 0.5, "induction head " + head + " copies: copying score "
                 + copying[0] + " at step 0, " + copying[copying.length - 1] + " at the end");

@@ -192,7 +192,7 @@ public final class TrainingBench {
                     try (GradientCollector c = Djl.engine().newGradientCollector()) {
                         NDArray logits = model.logits(tokens(manager, batch));
                         t1 = System.nanoTime();
-                        SequenceTrainingRun.NextTokenLoss l = SequenceTrainingRun.NextTokenLoss.of(logits, batch, task.vocab(), true);
+                        NextTokenLoss l = NextTokenLoss.of(logits, batch, task.vocab(), true);
                         loss = l.loss();
                         t2 = System.nanoTime();
                         c.backward(logits.mul(l.gradient()).sum());

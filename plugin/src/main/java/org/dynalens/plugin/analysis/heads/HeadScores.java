@@ -64,6 +64,23 @@ public final class HeadScores {
     }
 
     /**
+     * Induction score on sequences that repeat with period {@code period} (the token at q is the token at q - period):
+     * mean over q in [period, n) of the attention from q to q - period + 1, the token after q's earlier copy. On random
+     * tokens without repeats inside a period this is {@link #induction}; on real data repeated verbatim it credits
+     * only the exact copy, not every earlier occurrence of a frequent token.
+     */
+    public static double repeatTarget(AttentionPatterns p, int head, int period) {
+        if (period < 1 || period >= p.n()) {
+            throw new IllegalArgumentException("period must be in [1, " + p.n() + "), got " + period);
+        }
+        double total = 0;
+        for (int b = 0; b < p.batch(); b++) {
+            for (int q = period; q < p.n(); q++) total += p.at(b, head, q, q - period + 1);
+        }
+        return total / ((double) p.batch() * (p.n() - period));
+    }
+
+    /**
      * The score of every kind that a head with uniform causal attention (1/(q+1) on each of the keys 0..q) gets on
      * {@code tokens} ([sequences, n] row-major): the level a learned head's score must clear to mean anything.
      */

@@ -130,4 +130,23 @@ class InductionHeadScoresTest {
         assertEquals(40, r.toStep());        // 90% of the rise (0.815)
         assertNull(PhaseChange.detect(steps, new double[] {0.1, 0.1, 0.2, 0.2, 0.2, 0.2}, 0.3));
     }
+
+    @Test
+    void repeatTargetCreditsOnlyTheTokenAfterTheExactCopy() {
+        int half = 8, n = 16;
+        int[] target = new int[n];
+        for (int q = 0; q < n; q++) target[q] = q >= half ? q - half + 1 : 0;
+        assertEquals(1.0, HeadScores.repeatTarget(oneHot(repeated(half), target), 0, half), 1e-12);
+        // a head that attends to the token after the *previous* copy inside the first half scores 0 here: tokens
+        // 0 1 0 1 0 1 0 1 repeated; query q attends to q - 1 (which follows an earlier copy of q's token)
+        int[] periodic = new int[n];
+        for (int i = 0; i < n; i++) periodic[i] = i % 2;
+        int[] previous = new int[n];
+        for (int q = 1; q < n; q++) previous[q] = q - 1;
+        assertEquals(0.0, HeadScores.repeatTarget(oneHot(periodic, previous), 0, half), 1e-12);
+        double uniform = 0;
+        for (int q = half; q < n; q++) uniform += 1.0 / (q + 1) / half;
+        assertEquals(uniform, HeadScores.repeatTarget(uniform(repeated(half)), 0, half), 1e-6);
+        assertThrows(IllegalArgumentException.class, () -> HeadScores.repeatTarget(uniform(repeated(half)), 0, n));
+    }
 }
