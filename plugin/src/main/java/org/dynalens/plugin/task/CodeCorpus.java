@@ -66,7 +66,9 @@ import java.util.zip.ZipInputStream;
  * {@code dynalens.cache.dir}, else {@code ~/.cache/dynalens}. Nothing is committed to the repository.
  *
  * <p>Settings: {@code n_ctx} (default 64), {@code vocab} (default 512, at least 2), {@code oov_buckets} (default 0,
- * at most vocab - 2), {@code tokenizer} ({@code code} or {@code chars}).
+ * at most vocab - 2), {@code tokenizer} ({@code code} or {@code chars}), {@code sources} (default
+ * {@link #DEFAULT_SOURCES}: the jars to read, as files or class-path resources; the build also ships the larger set of
+ * {@link #LARGE_SOURCES} under {@code corpus/}).
  */
 public final class CodeCorpus implements SequenceTask {
 
@@ -74,6 +76,19 @@ public final class CodeCorpus implements SequenceTask {
     /** The jars Maven copies into the plugin's resources (plugin/pom.xml, execution code-corpus-sources). */
     public static final List<String> DEFAULT_SOURCES = List.of("corpus/lucene-core-sources.jar",
             "corpus/jackson-databind-sources.jar");
+    /**
+     * A corpus about eight times larger (about 30M tokens): the default two and 16 more libraries' sources, also
+     * copied by Maven at build time. A small corpus is seen dozens of times in a long run, which favours memorising it
+     * over copying from the context (Chan et al. 2022; Singh et al. 2023).
+     */
+    public static final List<String> LARGE_SOURCES = List.of("corpus/lucene-core-sources.jar",
+            "corpus/jackson-databind-sources.jar", "corpus/lucene-analysis-common-sources.jar",
+            "corpus/lucene-queryparser-sources.jar", "corpus/guava-sources.jar", "corpus/commons-lang3-sources.jar",
+            "corpus/commons-math3-sources.jar", "corpus/commons-collections4-sources.jar",
+            "corpus/commons-compress-sources.jar", "corpus/hibernate-core-sources.jar", "corpus/spring-core-sources.jar",
+            "corpus/spring-beans-sources.jar", "corpus/spring-context-sources.jar", "corpus/netty-codec-http-sources.jar",
+            "corpus/jetty-server-sources.jar", "corpus/groovy-sources.jar", "corpus/poi-sources.jar",
+            "corpus/vertx-core-sources.jar");
     /** Bump when the tokenizer changes, so cached corpora are rebuilt. */
     static final int TOKENIZER_VERSION = 1;
 
@@ -416,6 +431,17 @@ public final class CodeCorpus implements SequenceTask {
         }
     }
 
+    /** The {@code sources} setting: absent = {@link #DEFAULT_SOURCES}, else a non-empty list of jar names. */
+    static List<String> sources(Object setting) {
+        if (setting == null) return DEFAULT_SOURCES;
+        if (setting instanceof List<?> list && !list.isEmpty()
+                && list.stream().allMatch(s -> s instanceof String str && !str.isBlank())) {
+            return list.stream().map(String.class::cast).toList();
+        }
+        throw new IllegalArgumentException("sources must be a non-empty list of -sources.jar files or class-path "
+                + "resources (e.g. [\"corpus/guava-sources.jar\"]), got " + setting);
+    }
+
     public static final class Factory implements SequenceTaskFactory {
         @Override
         public String name() {
@@ -431,7 +457,7 @@ public final class CodeCorpus implements SequenceTask {
         public SequenceTask create(Map<String, Object> settings) {
             int vocab = Batches.intSetting(settings, "vocab", 512, 2, 1 << 16);
             Object tokenizer = settings.getOrDefault("tokenizer", "code");
-            return load(DEFAULT_SOURCES, Tokenizer.of(String.valueOf(tokenizer)), vocab,
+            return load(sources(settings.get("sources")), Tokenizer.of(String.valueOf(tokenizer)), vocab,
                     Batches.intSetting(settings, "oov_buckets", 0, 0, 1 << 16),
                     Batches.intSetting(settings, "n_ctx", 64, 2, 4096), defaultCacheDir());
         }
