@@ -25,8 +25,9 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
 /**
- * Next-token prediction on real code: the Java sources of two libraries the project already depends on
- * (lucene-core and jackson-databind), taken from their Maven {@code -sources.jar} artifacts. Maven copies the jars
+ * Next-token prediction on real code: by default the Java sources of two libraries the project already depends on
+ * (lucene-core and jackson-databind), taken from their Maven {@code -sources.jar} artifacts; setting {@code sources}
+ * picks other jars, e.g. the 18 of {@link #LARGE_SOURCES}. Maven copies the jars
  * into the plugin's resources ({@code corpus/*.jar}) at build time (maven-dependency-plugin, see plugin/pom.xml), so
  * nothing is downloaded when a run starts; ANCHORS.md section 2 suggests this as a free, offline code corpus on which
  * induction heads form (identifiers recur within a file).
@@ -297,6 +298,11 @@ public final class CodeCorpus implements SequenceTask {
     static List<String> vocabulary(List<String> tokens, int size) {
         Map<String, Integer> counts = new HashMap<>();
         for (String t : tokens) counts.merge(t, 1, Integer::sum);
+        return vocabulary(counts, size);
+    }
+
+    /** As {@link #vocabulary(List, int)}, from each token's count. */
+    private static List<String> vocabulary(Map<String, Integer> counts, int size) {
         List<String> out = new ArrayList<>();
         out.add(UNK);
         counts.entrySet().stream()
@@ -313,21 +319,42 @@ public final class CodeCorpus implements SequenceTask {
     }
 
     private static Cached build(List<byte[]> jars, Tokenizer tokenizer, int vocab, int oovBuckets) {
-        List<String> tokens = new ArrayList<>();
+        // each token is stored once and the stream as indices into the distinct tokens: a corpus of tens of millions
+        // of tokens would not fit in memory as one String per token
+        Map<String, Integer> index = new HashMap<>();
+        List<String> distinct = new ArrayList<>();
+        int[] stream = new int[1 << 20];
+        int length = 0;
         for (byte[] jar : jars) {
-            TreeMap<String, String> files = javaFiles(jar);
-            for (String text : files.values()) tokens.addAll(tokenizer.tokens(text));
+            for (String text : javaFiles(jar).values()) {
+                for (String t : tokenizer.tokens(text)) {
+                    Integer k = index.get(t);
+                    if (k == null) {
+                        k = distinct.size();
+                        index.put(t, k);
+                        distinct.add(t);
+                    }
+                    if (length == stream.length) stream = java.util.Arrays.copyOf(stream, 2 * length);
+                    stream[length++] = k;
+                }
+            }
         }
-        if (tokens.isEmpty()) throw new IllegalArgumentException("code-corpus: the sources jars hold no .java files");
-        List<String> frequent = vocabulary(tokens, vocab - oovBuckets);
+        if (length == 0) throw new IllegalArgumentException("code-corpus: the sources jars hold no .java files");
+        int[] count = new int[distinct.size()];
+        for (int i = 0; i < length; i++) count[stream[i]]++;
+        Map<String, Integer> counts = new HashMap<>();
+        for (int k = 0; k < count.length; k++) counts.put(distinct.get(k), count[k]);
+        List<String> frequent = vocabulary(counts, vocab - oovBuckets);
         Map<String, Integer> id = new HashMap<>();
         for (int i = 1; i < frequent.size(); i++) id.put(frequent.get(i), i);
         int firstBucket = vocab - oovBuckets;
-        int[] ids = new int[tokens.size()];
-        for (int i = 0; i < ids.length; i++) {
-            Integer known = id.get(tokens.get(i));
-            ids[i] = known != null ? known : oovBuckets == 0 ? 0 : firstBucket + oovBucket(tokens.get(i), oovBuckets);
+        int[] idOfDistinct = new int[distinct.size()];
+        for (int k = 0; k < idOfDistinct.length; k++) {
+            Integer known = id.get(distinct.get(k));
+            idOfDistinct[k] = known != null ? known : oovBuckets == 0 ? 0 : firstBucket + oovBucket(distinct.get(k), oovBuckets);
         }
+        int[] ids = new int[length];
+        for (int i = 0; i < length; i++) ids[i] = idOfDistinct[stream[i]];
         List<String> vocabulary = new ArrayList<>(frequent);
         // a corpus with fewer distinct tokens than vocab - oovBuckets leaves ids unused; the buckets keep their ids
         while (vocabulary.size() < firstBucket && oovBuckets > 0) vocabulary.add(UNK);
@@ -375,7 +402,7 @@ public final class CodeCorpus implements SequenceTask {
             throw new UncheckedIOException("code-corpus: cannot read " + source, e);
         }
         throw new IllegalArgumentException("code-corpus: sources jar '" + source + "' is missing (neither a file nor on"
-                + " the class path); Maven copies the lucene-core and jackson-databind -sources.jar there when the"
+                + " the class path); Maven copies the -sources.jar of CodeCorpus.LARGE_SOURCES into corpus/ when the"
                 + " plugin module is built: run 'mvn -B -pl plugin generate-resources' once with network access");
     }
 
@@ -450,7 +477,8 @@ public final class CodeCorpus implements SequenceTask {
 
         @Override
         public String description() {
-            return "Java source of lucene-core and jackson-databind (Maven -sources.jar, offline), simple code tokenizer";
+            return "Java source of lucene-core and jackson-databind, or the jars of 'sources' (Maven -sources.jar, "
+                    + "offline), simple code tokenizer";
         }
 
         @Override

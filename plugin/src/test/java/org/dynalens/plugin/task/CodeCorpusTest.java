@@ -153,6 +153,31 @@ class CodeCorpusTest {
         assertTrue(e.getMessage().contains("no .java files"), e.getMessage());
     }
 
+    @Test
+    void theSourcesSettingListsJarsAndRejectsAnythingElse() {
+        assertEquals(CodeCorpus.DEFAULT_SOURCES, CodeCorpus.sources(null));
+        assertEquals(List.of("a.jar", "corpus/b.jar"), CodeCorpus.sources(List.of("a.jar", "corpus/b.jar")));
+        for (Object bad : new Object[] {"corpus/a.jar", List.of(), List.of("a.jar", 3), List.of(" ")}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CodeCorpus.sources(bad));
+            assertTrue(e.getMessage().startsWith("sources must be a non-empty list"), e.getMessage());
+        }
+    }
+
+    /** The build copies every jar of LARGE_SOURCES (plugin/pom.xml) and each holds Java sources. */
+    @Test
+    void everyLargeSourceIsShippedWithJavaFiles() throws IOException {
+        for (String source : CodeCorpus.LARGE_SOURCES) {
+            java.net.URL url = getClass().getClassLoader().getResource(source);
+            assertNotNull(url, source + " is on the class path");
+            try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(url.openStream())) {
+                boolean java = false;
+                for (ZipEntry e; !java && (e = zip.getNextEntry()) != null; ) java = e.getName().endsWith(".java");
+                assertTrue(java, source + " holds .java files");
+            }
+        }
+        assertTrue(CodeCorpus.LARGE_SOURCES.containsAll(CodeCorpus.DEFAULT_SOURCES));
+    }
+
     private static Path jar(Path file, Map<String, String> entries) throws IOException {
         try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
             for (Map.Entry<String, String> e : new java.util.TreeMap<>(entries).descendingMap().entrySet()) {
