@@ -2,7 +2,9 @@ package org.dynalens.plugin.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Starts DJL's PyTorch engine the way dynalens needs it: offline (natives come from the pytorch-native-cpu Maven
@@ -48,5 +50,12 @@ public final class Djl {
 
     private static void setIfAbsent(String key, String value) {
         if (System.getProperty(key) == null) System.setProperty(key, value);
+    }
+
+    /** Token ids {@code [rows, n]} row-major as the int64 array the model's embedding gather takes. */
+    public static NDArray tokens(NDManager manager, int[] rowMajor, int rows) {
+        long[] t = new long[rowMajor.length];
+        for (int i = 0; i < t.length; i++) t[i] = rowMajor[i];
+        return manager.create(t, new Shape(rows, rowMajor.length / rows));
     }
 }

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.dynalens.archive.Archive;
 import org.dynalens.archive.RunArchive;
@@ -176,8 +175,6 @@ public final class SequenceTrainingRun {
     }
 
     private static NDArray tokens(NDManager manager, SequenceBatch b) {
-        long[] t = new long[b.tokens().length];
-        for (int i = 0; i < t.length; i++) t[i] = b.tokens()[i];
-        return manager.create(t, new Shape(b.size(), b.contextLength()));
+        return Djl.tokens(manager, b.tokens(), b.size());
     }
 }

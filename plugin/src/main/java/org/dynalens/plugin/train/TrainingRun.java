@@ -199,9 +199,7 @@ public final class TrainingRun {
 
     /** The examples' tokens as int64 [size, n_ctx]. */
     public static NDArray tokens(NDManager manager, Examples ex) {
-        long[] t = new long[ex.tokens().length];
-        for (int i = 0; i < t.length; i++) t[i] = ex.tokens()[i];
-        return manager.create(t, new Shape(ex.size(), ex.contextLength()));
+        return Djl.tokens(manager, ex.tokens(), ex.size());
     }
 
     /** One-hot float64 [labels, classes], the target of {@link #crossEntropy64}. */

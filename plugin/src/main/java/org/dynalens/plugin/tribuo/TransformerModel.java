@@ -3,7 +3,6 @@ package org.dynalens.plugin.tribuo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -139,18 +138,16 @@ public final class TransformerModel extends Model<Label> {
         int ctx = t.contextLength();
         int[] tokens = new int[batch.size() * ctx];
         for (int i = 0; i < batch.size(); i++) TokenEncoding.toTokens(batch.get(i), i, t, tokens, i * ctx);
-        float[][] logits = logits(tokens, batch.size(), ctx);
+        float[][] logits = logits(tokens, batch.size());
         List<Prediction<Label>> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) out.add(prediction(batch.get(i), logits[i]));
         return out;
     }
 
-    private float[][] logits(int[] tokens, int n, int ctx) {
-        long[] t = new long[tokens.length];
-        for (int i = 0; i < t.length; i++) t[i] = tokens[i];
+    private float[][] logits(int[] tokens, int n) {
         try (NDManager manager = Djl.newManager();
              Transformer net = Transformer.fromTensors(modelConfig(), weights(), manager)) {
-            NDArray out = net.lastLogits(manager.create(t, new Shape(n, ctx)));
+            NDArray out = net.lastLogits(Djl.tokens(manager, tokens, n));
             float[] flat = out.toType(DataType.FLOAT32, false).toFloatArray();
             int vocab = flat.length / n;
             float[][] rows = new float[n][];

@@ -1,9 +1,8 @@
 package org.dynalens.plugin.analysis.heads;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import org.dynalens.archive.Tensor;
+import org.dynalens.plugin.model.Djl;
 import org.dynalens.plugin.model.ModelConfig;
 import org.dynalens.plugin.model.Transformer;
 
@@ -97,10 +96,7 @@ public final class HeadScoreMeasure implements CheckpointMeasure {
     /** The patterns of every layer of {@code model} on {@code tokens} ([sequences, n] row-major). */
     static List<AttentionPatterns> patterns(Transformer model, NDManager manager, int sequences, int[] tokens) {
         int n = tokens.length / sequences;
-        long[] t = new long[tokens.length];
-        for (int i = 0; i < t.length; i++) t[i] = tokens[i];
-        NDArray input = manager.create(t, new Shape(sequences, n));
-        return model.attentionPatterns(input).stream()
+        return model.attentionPatterns(Djl.tokens(manager, tokens, sequences)).stream()
                 .map(a -> new AttentionPatterns(sequences, model.config().nHeads(), n, a.toFloatArray(), tokens))
                 .toList();
     }

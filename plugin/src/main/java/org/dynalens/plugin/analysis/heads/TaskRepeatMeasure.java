@@ -2,8 +2,8 @@ package org.dynalens.plugin.analysis.heads;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import org.dynalens.archive.Tensor;
+import org.dynalens.plugin.model.Djl;
 import org.dynalens.plugin.model.ModelConfig;
 import org.dynalens.plugin.model.Transformer;
 import org.dynalens.plugin.task.SequenceBatch;
@@ -80,9 +80,7 @@ public final class TaskRepeatMeasure implements CheckpointMeasure {
         for (int q = half; q < len; q++) uniform += 1.0 / (q + 1);
         metrics.put(PREFIX + "induction_score_uniform", uniform / half);
 
-        long[] input = new long[t.length];
-        for (int i = 0; i < t.length; i++) input[i] = t[i];
-        NDArray logits = model.logits(manager.create(input, new Shape(rows, len)));
+        NDArray logits = model.logits(Djl.tokens(manager, t, rows));
         double[] byPosition = NextTokenLoss.of(logits, repeated, cfg.dVocabOut(), false).lossByPosition();
         metrics.put(PREFIX + "loss_first_half", mean(byPosition, 0, half - 1));
         metrics.put(PREFIX + "loss_repeated_half", mean(byPosition, half, len - 1));
