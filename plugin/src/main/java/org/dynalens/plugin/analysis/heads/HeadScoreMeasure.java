@@ -108,7 +108,6 @@ public final class HeadScoreMeasure implements CheckpointMeasure {
         double[] indTl = new double[layers * heads];
         int[] roles = new int[layers * heads];
         Map<String, Double> metrics = new LinkedHashMap<>();
-        double best = Double.NEGATIVE_INFINITY;
         List<AttentionPatterns> patterns = patterns(model, manager);
         for (int l = 0; l < layers; l++) {
             for (int h = 0; h < heads; h++) {
@@ -123,10 +122,9 @@ public final class HeadScoreMeasure implements CheckpointMeasure {
                 metrics.put("induction_score_" + head, ind[i]);
                 metrics.put("previous_token_score_" + head, prev[i]);
                 metrics.put("duplicate_token_score_" + head, dup[i]);
-                if (l >= 1 || layers == 1) best = Math.max(best, ind[i]);
             }
         }
-        metrics.put("induction_score_max", best);
+        metrics.put("induction_score_max", HeadScores.inductionMax(ind, layers, heads));
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         tensors.put("induction_score", Tensor.of(ind, layers, heads));
         tensors.put("induction_score_tl", Tensor.of(indTl, layers, heads));

@@ -64,6 +64,17 @@ public final class HeadScores {
     }
 
     /**
+     * The best of a [layers, heads] row-major array of induction scores over the heads that can be induction heads:
+     * those of layer 1 and above, since the circuit needs an earlier layer to compose with (every head of a 1-layer
+     * model).
+     */
+    public static double inductionMax(double[] scores, int layers, int heads) {
+        double best = Double.NEGATIVE_INFINITY;
+        for (int i = layers == 1 ? 0 : heads; i < layers * heads; i++) best = Math.max(best, scores[i]);
+        return best;
+    }
+
+    /**
      * Induction score on sequences that repeat with period {@code period} (the token at q is the token at q - period):
      * mean over q in [period, n) of the attention from q to q - period + 1, the token after q's earlier copy. On random
      * tokens without repeats inside a period this is {@link #induction}; on real data repeated verbatim it credits

@@ -35,6 +35,8 @@ public final class TaskRepeatMeasure implements CheckpointMeasure {
     private final ModelConfig cfg;
     private final SequenceBatch repeated;
     private final int half;
+    /** The score of uniform causal attention: mean over the repeated positions q of 1/(q+1). */
+    private final double uniform;
 
     /**
      * @param tokens [rows, n] row-major task sequences; the first {@code min(SEQUENCES, rows)} rows are used, their
@@ -57,6 +59,9 @@ public final class TaskRepeatMeasure implements CheckpointMeasure {
             }
         }
         repeated.countAllNextTokens();
+        double sum = 0;
+        for (int q = half; q < len; q++) sum += 1.0 / (q + 1);
+        this.uniform = sum / half;
     }
 
     @Override
@@ -65,20 +70,16 @@ public final class TaskRepeatMeasure implements CheckpointMeasure {
         int[] t = repeated.tokens();
         double[] ind = new double[layers * heads];
         Map<String, Double> metrics = new LinkedHashMap<>();
-        double best = Double.NEGATIVE_INFINITY;
         List<AttentionPatterns> patterns = HeadScoreMeasure.patterns(model, manager, rows, t);
         for (int l = 0; l < layers; l++) {
             for (int h = 0; h < heads; h++) {
                 int i = l * heads + h;
                 ind[i] = HeadScores.repeatTarget(patterns.get(l), h, half);
                 metrics.put(PREFIX + "induction_score_L" + l + "H" + h, ind[i]);
-                if (l >= 1 || layers == 1) best = Math.max(best, ind[i]);
             }
         }
-        metrics.put(PREFIX + "induction_score_max", best);
-        double uniform = 0;
-        for (int q = half; q < len; q++) uniform += 1.0 / (q + 1);
-        metrics.put(PREFIX + "induction_score_uniform", uniform / half);
+        metrics.put(PREFIX + "induction_score_max", HeadScores.inductionMax(ind, layers, heads));
+        metrics.put(PREFIX + "induction_score_uniform", uniform);
 
         NDArray logits = model.logits(Djl.tokens(manager, t, rows));
         double[] byPosition = NextTokenLoss.of(logits, repeated, cfg.dVocabOut(), false).lossByPosition();

@@ -149,4 +149,11 @@ class InductionHeadScoresTest {
         assertEquals(uniform, HeadScores.repeatTarget(uniform(repeated(half)), 0, half), 1e-6);
         assertThrows(IllegalArgumentException.class, () -> HeadScores.repeatTarget(uniform(repeated(half)), 0, n));
     }
+
+    @Test
+    void inductionMaxSkipsLayerZeroUnlessItIsTheOnlyLayer() {
+        double[] twoLayers = {0.9, 0.8, 0.3, 0.5}; // [2 layers, 2 heads]: layer 0 cannot compose with anything
+        assertEquals(0.5, HeadScores.inductionMax(twoLayers, 2, 2), 0);
+        assertEquals(0.9, HeadScores.inductionMax(new double[] {0.9, 0.8}, 1, 2), 0);
+    }
 }
