@@ -1,5 +1,6 @@
 package org.dynalens.report;
 
+import org.dynalens.plugin.analysis.heads.CompositionScoreMeasure;
 import org.dynalens.plugin.analysis.heads.HeadScoreMeasure;
 import org.dynalens.plugin.analysis.heads.HeadScores;
 import org.dynalens.plugin.analysis.heads.PhaseChange;
@@ -117,6 +118,12 @@ public final class SequenceRunReport {
         plotPrefix(dir, images, "copying-score.png", "Copying score of every head (OV circuit eigenvalues)", "score",
                 "copying_score_", null, "sum(lambda) / sum(|lambda|) of W_E W_V W_O W_U (Elhage et al. 2021): 1 "
                         + "copies the attended token, -1 suppresses it.");
+        plotPrefix(dir, images, "k-composition.png", "K-composition of every layer >= 1 head with its strongest "
+                + "earlier head", "composition score", CompositionScoreMeasure.Kind.K.prefix(),
+                names.contains("composition_score_random") ? last(metrics, "composition_score_random") : null,
+                "random matrices", "||W_OV W_QK^T||_F / (||W_OV||_F ||W_QK||_F) (Elhage et al. 2021): how much a "
+                        + "head's keys read what an earlier head writes. An induction head's keys read the previous-token "
+                        + "head's output. The black line is the score of unrelated random matrices of the same shapes.");
         if (names.contains("icl_score")) {
             Chart icl = chart("In-context-learning score", "late minus early loss", false)
                     .add("icl_score", xs, column(metrics, "icl_score"), Chart.Style.LINE);
@@ -167,8 +174,16 @@ public final class SequenceRunReport {
      */
     private void plotPrefix(Path dir, Map<String, String> images, String file, String title, String yLabel,
                             String prefix, Double uniform, String caption) {
-        Chart c = chart(title, yLabel, false).yRange(-0.05, 1.05);
+        plotPrefix(dir, images, file, title, yLabel, prefix, uniform, "uniform attention", uniform == null ? caption
+                : caption + String.format(Locale.ROOT, " Uniform causal attention scores %.4f on the same sequences.", uniform));
+    }
+
+    /** One line per metric named {@code prefix...}, and a flat line at {@code reference} when it is known. */
+    private void plotPrefix(Path dir, Map<String, String> images, String file, String title, String yLabel,
+                            String prefix, Double reference, String referenceLabel, String caption) {
+        Chart c = chart(title, yLabel, false);
         if (prefix.startsWith("copying")) c.yRange(-1.05, 1.05);
+        else if (!prefix.contains("composition")) c.yRange(-0.05, 1.05); // composition scores: small, autoscaled
         boolean any = false;
         for (String n : metrics.names()) {
             if (!n.startsWith(prefix) || n.endsWith("_uniform")) continue;
@@ -176,11 +191,10 @@ public final class SequenceRunReport {
             any = true;
         }
         if (!any) return;
-        if (uniform != null) {
+        if (reference != null) {
             double[] flat = new double[xs.length];
-            java.util.Arrays.fill(flat, uniform);
-            c.add("uniform attention", xs, flat, Color.BLACK, Chart.Style.LINE);
-            caption += String.format(Locale.ROOT, " Uniform causal attention scores %.4f on the same sequences.", uniform);
+            java.util.Arrays.fill(flat, reference);
+            c.add(referenceLabel, xs, flat, Color.BLACK, Chart.Style.LINE);
         }
         save(dir, images, file, c, caption);
     }

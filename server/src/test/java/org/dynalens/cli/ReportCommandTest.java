@@ -70,7 +70,7 @@ class ReportCommandTest {
                 "the induction plot names its chance level: " + html);
         for (String png : new String[] {"loss.png", "induction-score.png", "previous-token-score.png",
                 "copying-score.png", "icl-score.png", "loss-by-position.png", "task-repeat-induction-score.png",
-                "task-repeat-loss.png"}) {
+                "task-repeat-loss.png", "k-composition.png"}) {
             assertTrue(html.contains("src=\"" + png + "\""), png + " referenced");
             BufferedImage img = ImageIO.read(out.resolve(png).toFile());
             assertNotNull(img, png + " is a PNG");

@@ -9,6 +9,7 @@ import org.dynalens.archive.Archive;
 import org.dynalens.archive.RunArchive;
 import org.dynalens.archive.Tensor;
 import org.dynalens.plugin.analysis.heads.CheckpointMeasure;
+import org.dynalens.plugin.analysis.heads.CompositionScoreMeasure;
 import org.dynalens.plugin.analysis.heads.CopyingScoreMeasure;
 import org.dynalens.plugin.analysis.heads.HeadRoles;
 import org.dynalens.plugin.analysis.heads.HeadScoreMeasure;
@@ -40,7 +41,8 @@ import java.util.Map;
  * evaluation stream ({@link SequenceTask#evaluationSeed}): {@code test_loss}, {@code test_acc},
  * {@code loss_<group>} for the task's loss groups (e.g. {@code loss_repeated_half}, {@code loss_digit_3}),
  * {@code icl_score}, the head scores of {@link HeadScoreMeasure}, the copying scores of {@link CopyingScoreMeasure}
- * ({@code copying_score_L1H0}, ...), the repeated-sequence test on the task's own tokens of
+ * ({@code copying_score_L1H0}, ...), the composition scores of {@link CompositionScoreMeasure}
+ * ({@code k_composition_L1H0}, ...), the repeated-sequence test on the task's own tokens of
  * {@link TaskRepeatMeasure} ({@code task_repeat_loss_repeated_half}, ...), {@code sum_sq_weights} and {@code lr}.
  * Checkpoints add {@code analysis/loss_by_position} (float64 [n_ctx], NaN where nothing counts) and the head-score tensors.
  *
@@ -86,6 +88,7 @@ public final class SequenceTrainingRun {
         NDArray evalTokens = tokens(manager, evalBatch);
         CheckpointMeasure heads = new HeadScoreMeasure(model.config(), cfg.seed());
         CheckpointMeasure copying = new CopyingScoreMeasure(model.config());
+        CheckpointMeasure composition = new CompositionScoreMeasure(model.config());
         CheckpointMeasure taskRepeat = new TaskRepeatMeasure(model.config(), evalBatch.size(), evalBatch.tokens());
 
         for (long step = session.start; step <= cfg.steps(); step++) {
@@ -116,6 +119,8 @@ public final class SequenceTrainingRun {
                     metrics.putAll(m.metrics());
                     CheckpointMeasure.Measurements c = copying.measure(model, manager);
                     metrics.putAll(c.metrics());
+                    CheckpointMeasure.Measurements k = composition.measure(model, manager);
+                    metrics.putAll(k.metrics());
                     CheckpointMeasure.Measurements t = taskRepeat.measure(model, manager);
                     metrics.putAll(t.metrics());
                     metrics.put("sum_sq_weights", model.sumOfSquaredWeights());
@@ -125,6 +130,7 @@ public final class SequenceTrainingRun {
                     if (checkpoint) {
                         Map<String, Tensor> analysis = new LinkedHashMap<>(m.tensors());
                         analysis.putAll(c.tensors());
+                        analysis.putAll(k.tensors());
                         analysis.putAll(t.tensors());
                         analysis.put("loss_by_position", Tensor.vector(byPosition));
                         Map<String, Object> summary = new LinkedHashMap<>();
