@@ -1,7 +1,7 @@
 // Line charts of metric series over training steps, drawn with the vendored uPlot.
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 
-const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2'];
+const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#92400e', '#475569'];
 const HEIGHT = 300;
 
 // uPlot's default tick labels round small powers of ten to 0; losses go down to 1e-6 and below.
@@ -16,10 +16,12 @@ function logTick(v) {
  * drawn on it, so they become gaps.
  */
 export class SeriesChart {
-  constructor(container, { log = false, yRange = null } = {}) {
+  /** reference: the name of a series drawn as a dashed black level line (e.g. a chance level). */
+  constructor(container, { log = false, yRange = null, reference = null } = {}) {
     this.container = container;
     this.log = log;
     this.yRange = yRange;
+    this.reference = reference;
     this.plot = null;
     this.names = [];
     new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: HEIGHT })).observe(container);
@@ -57,7 +59,9 @@ export class SeriesChart {
       series: [
         { label: 'step' },
         // metrics are evaluated at different cadences (NaN/null rows in between): connect across the gaps
-        ...names.map((n, i) => ({ label: n, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true })),
+        ...names.map((n, i) => (n === this.reference
+          ? { label: n, stroke: '#000', dash: [6, 4], width: 1.5, spanGaps: true }
+          : { label: n, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true })),
       ],
       legend: { live: true },
     };

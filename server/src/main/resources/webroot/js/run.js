@@ -1,6 +1,7 @@
-// Run page: config, summary, loss and accuracy charts, checkpoints, and a checkpoint slider showing the selected
-// checkpoint's metrics and the Fourier norms of W_E (when the checkpoint has that analysis). New checkpoints arrive
-// as server-sent events (api/runs/ID/events) while the run trains; the page then reloads its series.
+// Run page: config, summary, loss and accuracy charts, the head scores of sequence runs, checkpoints, and a
+// checkpoint slider showing the selected checkpoint's metrics and the Fourier norms of W_E (when the checkpoint has
+// that analysis). New checkpoints arrive as server-sent events (api/runs/ID/events) while the run trains; the page
+// then reloads its series.
 import { api } from './api.js';
 import { SeriesChart, BarChart, attentionHeatmap } from './charts.js';
 import { el, fill, fmt, flatten, showError, hideError } from './dom.js';
@@ -13,6 +14,16 @@ const id = new URLSearchParams(location.search).get('id');
 const errorBox = document.getElementById('error');
 const lossChart = new SeriesChart(document.getElementById('loss-chart'), { log: true });
 const accChart = new SeriesChart(document.getElementById('acc-chart'), { yRange: [0, 1] });
+// head measures of sequence runs, one line per head (metric name without its measure prefix), with a reference level
+const HEAD_CHARTS = [
+  { card: 'induction-card', measure: 'induction_score_', heads: 'L', laterLayers: true }, // small until the phase
+  { card: 'previous-token-card', measure: 'previous_token_score_', heads: 'L0', yRange: [0, 1] },
+  { card: 'k-composition-card', measure: 'k_composition_', heads: 'L', reference: ['composition_score_random', 'random matrices'] },
+].map((c) => ({
+  ...c,
+  chart: new SeriesChart(document.getElementById(c.card.replace('-card', '-chart')),
+    { yRange: c.yRange, reference: c.reference?.[1] }),
+}));
 const fourierChart = new BarChart(document.getElementById('fourier-chart'), { xLabel: 'frequency k' });
 const slider = document.getElementById('checkpoint-slider');
 let checkpoints = []; // rows of api.checkpoints, ascending by step
@@ -100,6 +111,17 @@ function renderCharts({ steps, series }) {
   const hasAcc = Object.keys(accuracies).length > 0;
   document.getElementById('acc-card').hidden = !hasAcc;
   if (hasAcc) accChart.update(steps, accuracies);
+  for (const c of HEAD_CHARTS) {
+    let heads = Object.keys(series).filter((n) => n.startsWith(c.measure + c.heads)).sort();
+    // an induction head reads an earlier layer: layer 0 is only shown for a 1-layer model (HeadScores.inductionMax)
+    const later = heads.filter((n) => !n.startsWith(`${c.measure}L0H`));
+    if (c.laterLayers && later.length > 0) heads = later;
+    document.getElementById(c.card).hidden = heads.length === 0;
+    if (heads.length === 0) continue;
+    const lines = Object.fromEntries(heads.map((n) => [n.slice(c.measure.length), series[n]]));
+    if (c.reference && c.reference[0] in series) lines[c.reference[1]] = series[c.reference[0]];
+    c.chart.update(steps, lines);
+  }
 }
 
 function renderCheckpoints(rows) {

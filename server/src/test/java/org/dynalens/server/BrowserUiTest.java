@@ -147,6 +147,12 @@ class BrowserUiTest {
         try {
             driver.get("http://127.0.0.1:" + other.port() + "/run.html?id=" + seq.id);
             wait.until(d -> "20".equals(attr("attention-heatmap", "data-step")));
+            // the head scores over training, one line per head (2 layers x 2 heads; induction: layer 1, previous-token:
+            // layer 0)
+            wait.until(d -> !rows(By.cssSelector("#k-composition-chart canvas")).isEmpty());
+            assertEquals(List.of("step", "L1H0", "L1H1"), legend("induction-chart"));
+            assertEquals(List.of("step", "L0H0", "L0H1"), legend("previous-token-chart"));
+            assertEquals(List.of("step", "L1H0", "L1H1", "random matrices"), legend("k-composition-chart"));
             assertEquals(String.valueOf(TrainedSequenceRun.N_CTX), attr("attention-heatmap", "data-n"));
             assertCausalPixels();
             assertTrue(text("attention-note").contains("input probe"), text("attention-note"));
@@ -166,6 +172,11 @@ class BrowserUiTest {
         } finally {
             other.stop();
         }
+    }
+
+    /** The series names in a uPlot chart's legend, in order. */
+    private static List<String> legend(String chartId) {
+        return rows(By.cssSelector("#" + chartId + " .u-legend .u-series .u-label")).stream().map(WebElement::getText).toList();
     }
 
     /** Above the diagonal every cell is white (no attention); each row puts some attention on keys 0..q. */
