@@ -182,8 +182,9 @@ public final class SequenceRunReport {
     private void plotPrefix(Path dir, Map<String, String> images, String file, String title, String yLabel,
                             String prefix, Double reference, String referenceLabel, String caption) {
         Chart c = chart(title, yLabel, false);
+        // induction and composition scores stay small until a circuit forms: autoscaled, so a slow rise shows
         if (prefix.startsWith("copying")) c.yRange(-1.05, 1.05);
-        else if (!prefix.contains("composition")) c.yRange(-0.05, 1.05); // composition scores: small, autoscaled
+        else if (prefix.startsWith("previous_token")) c.yRange(-0.05, 1.05);
         boolean any = false;
         for (String n : metrics.names()) {
             if (!n.startsWith(prefix) || n.endsWith("_uniform")) continue;
