@@ -58,7 +58,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--layer-norm", negatable = true, description = "Pre-LN LayerNorm (sequence tasks).")
     Boolean layerNorm;
     @Option(names = "--positional-embedding-type", paramLabel = "TYPE", description = "standard: W_pos added to the "
-            + "residual stream; shortformer: added to attention queries and keys only (sequence tasks).")
+            + "residual stream; shortformer: added to attention queries and keys only; rotary: no W_pos, queries and "
+            + "keys rotated by position (sequence tasks).")
     String positionalEmbeddingType;
     @Option(names = "--n-ctx", description = "Context length of sequence tasks.")
     Integer nCtx;

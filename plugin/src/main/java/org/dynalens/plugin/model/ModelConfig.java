@@ -12,7 +12,7 @@ package org.dynalens.plugin.model;
 public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dMlp, int dVocab, int dVocabOut,
                           int nCtx, boolean attnOnly, boolean layerNorm, PositionalEmbedding positionalEmbedding) {
 
-    /** Where the learned positional embedding {@code W_pos} is added. */
+    /** Where the learned positional embedding {@code W_pos} is added, or rotary positions instead of it. */
     public enum PositionalEmbedding {
         /** To the residual stream, with the token embedding (GPT-2, and the grokking model). */
         STANDARD,
@@ -21,9 +21,16 @@ public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dM
          * (Press et al. 2021, "Shortformer"; TransformerLens's {@code "shortformer"}, used by its attention-only
          * toy models). A head can then attend by position without positions crowding the stream it reads and writes.
          */
-        SHORTFORMER;
+        SHORTFORMER,
+        /**
+         * No {@code W_pos}: queries and keys are rotated by their position (Su et al. 2021, "RoFormer", eq. 34; the
+         * GPT-NeoX layout TransformerLens uses, rotary_dim = d_head, base 10000), so a score depends on the two tokens
+         * and their distance only. Attending to "the previous token" is then one pattern for every position, not one
+         * to learn per position pair. d_head must be even.
+         */
+        ROTARY;
 
-        /** The config name: {@code "standard"} or {@code "shortformer"}. */
+        /** The config name: {@code "standard"}, {@code "shortformer"} or {@code "rotary"}. */
         public String configName() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
@@ -31,8 +38,8 @@ public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dM
         /** The value of a config name; anything else is an error naming the allowed values. */
         public static PositionalEmbedding fromConfigName(String name) {
             for (PositionalEmbedding p : values()) if (p.configName().equals(name)) return p;
-            throw new IllegalArgumentException("positional_embedding_type must be \"standard\" or \"shortformer\", got \""
-                    + name + "\"");
+            throw new IllegalArgumentException("positional_embedding_type must be \"standard\", \"shortformer\" or "
+                    + "\"rotary\", got \"" + name + "\"");
         }
     }
 
@@ -46,6 +53,9 @@ public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dM
         positive("d_vocab_out", dVocabOut);
         positive("n_ctx", nCtx);
         java.util.Objects.requireNonNull(positionalEmbedding, "positionalEmbedding");
+        if (positionalEmbedding == PositionalEmbedding.ROTARY && dHead % 2 != 0) {
+            throw new IllegalArgumentException("rotary positions need an even d_head (pairs of dimensions rotate), got " + dHead);
+        }
     }
 
     /** A model with standard positional embeddings. */

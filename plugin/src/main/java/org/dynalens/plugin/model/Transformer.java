@@ -1,6 +1,8 @@
 package org.dynalens.plugin.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -40,7 +42,8 @@ import java.util.Random;
  * attention-only (no {@code mlp.*}, Olsson et al. 2022) and optionally with pre-LN LayerNorms
  * ({@code blocks.L.ln1.w/b}, {@code blocks.L.ln2.w/b}, {@code ln_final.w/b}, TransformerLens names), logits at every
  * position under a causal mask, and every head's attention pattern for analyses ({@link #attentionPatterns}),
- * and optionally shortformer positional embeddings ({@link ModelConfig.PositionalEmbedding#SHORTFORMER}).
+ * and optionally shortformer positional embeddings ({@link ModelConfig.PositionalEmbedding#SHORTFORMER}) or rotary
+ * positions instead of {@code pos_embed.W_pos} ({@link ModelConfig.PositionalEmbedding#ROTARY}).
  * The grokking configuration draws exactly the same initial weights as before those options existed.
  */
 public final class Transformer implements AutoCloseable {
@@ -77,7 +80,9 @@ public final class Transformer implements AutoCloseable {
         Random rng = new Random(seed);
         double s = 1 / Math.sqrt(cfg.dModel());
         t.add("embed.W_E", normal(rng, s, cfg.dVocab(), cfg.dModel()));
-        t.add("pos_embed.W_pos", normal(rng, s, cfg.nCtx(), cfg.dModel()));
+        if (cfg.positionalEmbedding() != ModelConfig.PositionalEmbedding.ROTARY) {
+            t.add("pos_embed.W_pos", normal(rng, s, cfg.nCtx(), cfg.dModel()));
+        }
         for (int l = 0; l < cfg.nLayers(); l++) {
             String b = "blocks." + l + ".";
             t.add(b + "attn.W_Q", normal(rng, s, cfg.nHeads(), cfg.dModel(), cfg.dHead()));
@@ -226,9 +231,11 @@ public final class Transformer implements AutoCloseable {
         if (n > cfg.nCtx()) throw new IllegalArgumentException("sequence of " + n + " tokens exceeds n_ctx " + cfg.nCtx());
         int h = cfg.nHeads();
         int dh = cfg.dHead();
-        NDArray pos = p("pos_embed.W_pos").get(new NDIndex(":{}", n)); // [n, d]
-        boolean shortformer = cfg.positionalEmbedding() == ModelConfig.PositionalEmbedding.SHORTFORMER;
-        NDArray resid = shortformer ? p("embed.W_E").get(tokens) : p("embed.W_E").get(tokens).add(pos); // [batch, n, d]
+        ModelConfig.PositionalEmbedding positions = cfg.positionalEmbedding();
+        boolean shortformer = positions == ModelConfig.PositionalEmbedding.SHORTFORMER;
+        boolean rotary = positions == ModelConfig.PositionalEmbedding.ROTARY;
+        NDArray pos = rotary ? null : p("pos_embed.W_pos").get(new NDIndex(":{}", n)); // [n, d]
+        NDArray resid = shortformer || rotary ? p("embed.W_E").get(tokens) : p("embed.W_E").get(tokens).add(pos); // [batch, n, d]
         NDArray mask = n == cfg.nCtx() ? constants().causalMask : constants().causalMask.get(new NDIndex(":{}, :{}", n, n)); // [n, n]
         for (int l = 0; l < cfg.nLayers(); l++) {
             String b = "blocks." + l + ".";
@@ -236,6 +243,10 @@ public final class Transformer implements AutoCloseable {
             NDArray qkIn = shortformer ? x.add(pos) : x; // shortformer: positions reach queries and keys only
             NDArray q = splitHeads(qkIn.matMul(headsAsColumns(p(b + "attn.W_Q"))), batch, n);   // [batch, h, n, d_head]
             NDArray k = splitHeads(qkIn.matMul(headsAsColumns(p(b + "attn.W_K"))), batch, n);
+            if (rotary) {
+                q = rotate(q, n);
+                k = rotate(k, n);
+            }
             NDArray v = splitHeads(x.matMul(headsAsColumns(p(b + "attn.W_V"))), batch, n);
             NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(sqrtDHead).add(mask); // [batch, h, query, key]
             NDArray pattern = scores.softmax(3);
@@ -252,6 +263,22 @@ public final class Transformer implements AutoCloseable {
         return resid.matMul(p("unembed.W_U"));
     }
 
+    /**
+     * Rotary positions (Su et al. 2021, eq. 34, GPT-NeoX layout as in TransformerLens): dimension i &lt; d_head / 2 and
+     * dimension i + d_head / 2 of the vector at position p are rotated together by the angle p * 10000^(-2i / d_head):
+     * {@code x * cos + rotateHalf(x) * sin}, with {@code rotateHalf(x) = [-x_second_half, x_first_half]}.
+     *
+     * @param x [batch, h, n, d_head]
+     */
+    private NDArray rotate(NDArray x, long n) {
+        int half = cfg.dHead() / 2;
+        NDArray cos = n == cfg.nCtx() ? constants().rotaryCos : constants().rotaryCos.get(new NDIndex(":{}", n)); // [n, d_head]
+        NDArray sin = n == cfg.nCtx() ? constants().rotarySin : constants().rotarySin.get(new NDIndex(":{}", n));
+        NDArray rotatedHalf = NDArrays.concat(new NDList(x.get(new NDIndex("..., {}:", half)).neg(),
+                x.get(new NDIndex("..., :{}", half))), -1);
+        return x.mul(cos).add(rotatedHalf.mul(sin));
+    }
+
     /** [batch, n, h * d_head] as [batch, h, n, d_head]. */
     private NDArray splitHeads(NDArray a, long batch, long n) {
         return a.reshape(batch, n, cfg.nHeads(), cfg.dHead()).transpose(0, 2, 1, 3);
@@ -264,8 +291,10 @@ public final class Transformer implements AutoCloseable {
      *
      * @param causalMask [n_ctx, n_ctx]: 0 on and below the diagonal, {@link #MASKED} above (query i sees keys 0..i)
      * @param lnEps      scalar 1e-5, the LayerNorm epsilon
+     * @param rotaryCos  [n_ctx, d_head] cosines of the rotary angles (used only with rotary positions)
+     * @param rotarySin  [n_ctx, d_head] their sines
      */
-    private record Constants(NDArray causalMask, NDArray lnEps) {
+    private record Constants(NDArray causalMask, NDArray lnEps, NDArray rotaryCos, NDArray rotarySin) {
     }
 
     /**
@@ -284,8 +313,20 @@ public final class Transformer implements AutoCloseable {
             for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) v[i * n + j] = MASKED;
             NDArray mask = manager.create(v, new Shape(n, n));
             NDArray eps = manager.create(1e-5f);
-            for (NDArray a : List.of(mask, eps)) NDScope.unregister(a);
-            constants = new Constants(mask, eps);
+            // rotary angles p * 10000^(-2i / d_head) for dimensions i and i + d_head / 2 (see rotate)
+            int dh = cfg.dHead(), half = dh / 2;
+            float[] cos = new float[n * dh], sin = new float[n * dh];
+            for (int p = 0; p < n; p++) {
+                for (int i = 0; i < half; i++) {
+                    double angle = p * Math.pow(10000, -2.0 * i / dh);
+                    cos[p * dh + i] = cos[p * dh + i + half] = (float) Math.cos(angle);
+                    sin[p * dh + i] = sin[p * dh + i + half] = (float) Math.sin(angle);
+                }
+            }
+            NDArray rotaryCos = manager.create(cos, new Shape(n, dh));
+            NDArray rotarySin = manager.create(sin, new Shape(n, dh));
+            for (NDArray a : List.of(mask, eps, rotaryCos, rotarySin)) NDScope.unregister(a);
+            constants = new Constants(mask, eps, rotaryCos, rotarySin);
         }
         return constants;
     }

@@ -32,6 +32,38 @@ class InductionForwardTest {
         check(new ModelConfig(2, 16, 2, 8, 32, 7, 7, 8, false, true, ModelConfig.PositionalEmbedding.SHORTFORMER));
     }
 
+    @Test
+    void rotaryPositionsRotateQueriesAndKeys() {
+        check(new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, true, false, ModelConfig.PositionalEmbedding.ROTARY));
+        check(new ModelConfig(2, 16, 2, 8, 32, 7, 7, 8, false, true, ModelConfig.PositionalEmbedding.ROTARY));
+    }
+
+    /**
+     * With rotary positions a score depends on the two tokens and their distance only: on a sequence of one repeated
+     * token, every query attends to the keys at distances 0, 1, 2, ... with the same scores, so the last two rows of
+     * a head's pattern are the same up to the softmax over one more key.
+     */
+    @Test
+    void rotaryScoresDependOnDistanceOnly() {
+        ModelConfig cfg = new ModelConfig(1, 16, 2, 8, 32, 7, 7, 8, true, false, ModelConfig.PositionalEmbedding.ROTARY);
+        try (NDManager m = Djl.newManager(); Transformer t = Transformer.initialise(cfg, 5, m)) {
+            assertFalse(t.toTensors().containsKey("pos_embed.W_pos"), "rotary models have no W_pos");
+            NDArray tokens = m.create(new long[] {3, 3, 3, 3, 3, 3, 3, 3}, new Shape(1, 8));
+            float[] a = t.attentionPatterns(tokens).get(0).toFloatArray(); // [1, head, q, k]
+            for (int h = 0; h < 2; h++) {
+                int q6 = (h * 8 + 6) * 8, q7 = (h * 8 + 7) * 8;
+                for (int dist = 0; dist <= 6; dist++) {
+                    for (int dist2 = 0; dist2 <= 6; dist2++) { // ratios of two keys' weights: the softmax cancels
+                        double r6 = a[q6 + 6 - dist] / a[q6 + 6 - dist2], r7 = a[q7 + 7 - dist] / a[q7 + 7 - dist2];
+                        assertEquals(r6, r7, 1e-4 * Math.abs(r6), "head " + h + " distances " + dist + ", " + dist2);
+                    }
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new ModelConfig(1, 16, 2, 7, 32, 7, 7, 8, true, false,
+                ModelConfig.PositionalEmbedding.ROTARY), "odd d_head");
+    }
+
     /** Same weights, other positional embedding: the logits differ, and with shortformer W_pos never reaches them
      * except through the attention pattern (so a 1-token sequence's logits do not depend on W_pos at all). */
     @Test

@@ -68,14 +68,34 @@ final class ReferenceForward {
     }
 
     /**
-     * The general model (n layers, optional MLP, optional pre-LN LayerNorm, standard or shortformer positions) at every position, with the attention
+     * The general model (n layers, optional MLP, optional pre-LN LayerNorm, standard, shortformer or rotary positions) at
+     * every position, with the attention
      * patterns written into {@code patternsOut[layer][head][query][key]}.
      */
+    /**
+     * RoFormer (Su et al. 2021, eq. 34) in the GPT-NeoX layout: at position p, the pair (x_i, x_{i + d/2}) turns by
+     * the angle p * 10000^(-2i / d), written out as a 2 x 2 rotation.
+     */
+    static double[][] rotate(double[][] x) {
+        int half = x[0].length / 2;
+        double[][] out = new double[x.length][x[0].length];
+        for (int p = 0; p < x.length; p++) {
+            for (int i = 0; i < half; i++) {
+                double angle = p * Math.pow(10000, -2.0 * i / (2 * half));
+                double a = x[p][i], b = x[p][i + half];
+                out[p][i] = a * Math.cos(angle) - b * Math.sin(angle);
+                out[p][i + half] = b * Math.cos(angle) + a * Math.sin(angle);
+            }
+        }
+        return out;
+    }
+
     static double[][] allLogits(ModelConfig c, Map<String, Tensor> w, int[] tokens, double[][][][] patternsOut) {
         int n = tokens.length, d = c.dModel(), h = c.nHeads(), dh = c.dHead();
         boolean shortformer = c.positionalEmbedding() == ModelConfig.PositionalEmbedding.SHORTFORMER;
-        double[][] pos = new double[n][d];
-        for (int i = 0; i < n; i++) for (int k = 0; k < d; k++) pos[i][k] = at(w.get("pos_embed.W_pos"), i, k);
+        boolean rotary = c.positionalEmbedding() == ModelConfig.PositionalEmbedding.ROTARY;
+        double[][] pos = new double[n][d]; // rotary: no W_pos, zeros here
+        if (!rotary) for (int i = 0; i < n; i++) for (int k = 0; k < d; k++) pos[i][k] = at(w.get("pos_embed.W_pos"), i, k);
         double[][] resid = new double[n][d];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < d; k++) resid[i][k] = at(w.get("embed.W_E"), tokens[i], k) + (shortformer ? 0 : pos[i][k]);
@@ -91,6 +111,10 @@ final class ReferenceForward {
             for (int head = 0; head < h; head++) {
                 double[][] q = project(qkIn, w.get(b + "attn.W_Q"), head, d, dh);
                 double[][] k = project(qkIn, w.get(b + "attn.W_K"), head, d, dh);
+                if (rotary) {
+                    q = rotate(q);
+                    k = rotate(k);
+                }
                 double[][] v = project(x, w.get(b + "attn.W_V"), head, d, dh);
                 for (int i = 0; i < n; i++) {
                     double[] scores = new double[i + 1];
