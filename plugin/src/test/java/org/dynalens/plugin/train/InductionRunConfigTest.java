@@ -54,8 +54,10 @@ class InductionRunConfigTest {
 
     @Test
     void badSequenceSettingsAreOneLineErrors() {
-        assertMessage("positional_embedding_type must be \"standard\" or \"shortformer\", got \"rotary\"",
-                () -> RunConfig.fromMap(Map.of("task", "repeated-tokens", "positional_embedding_type", "rotary")).validate());
+        assertMessage("positional_embedding_type must be \"standard\", \"shortformer\" or \"rotary\", got \"alibi\"",
+                () -> RunConfig.fromMap(Map.of("task", "repeated-tokens", "positional_embedding_type", "alibi")).validate());
+        assertMessage("rotary positions need an even d_head", () -> RunConfig.fromMap(Map.of("task", "repeated-tokens",
+                "positional_embedding_type", "rotary", "d_head", 7)).validate());
         assertMessage("positional_embedding_type is a setting of sequence tasks",
                 () -> RunConfig.fromMap(Map.of("positional_embedding_type", "shortformer")).validate());
         assertMessage("n_ctx must be even", () -> RunConfig.fromMap(Map.of("task", "repeated-tokens", "n_ctx", 7)).validate());
