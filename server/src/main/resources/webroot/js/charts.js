@@ -59,9 +59,12 @@ export class SeriesChart {
       series: [
         { label: 'step' },
         // metrics are evaluated at different cadences (NaN/null rows in between): connect across the gaps
-        ...names.map((n, i) => (n === this.reference
-          ? { label: n, stroke: '#000', dash: [6, 4], width: 1.5, spanGaps: true }
-          : { label: n, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true })),
+        ...names.map((n, i) => ({
+          label: n,
+          width: 1.5,
+          spanGaps: true,
+          ...(n === this.reference ? { stroke: '#000', dash: [6, 4] } : { stroke: COLORS[i % COLORS.length] }),
+        })),
       ],
       legend: { live: true },
     };

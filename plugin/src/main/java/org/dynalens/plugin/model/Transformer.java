@@ -291,8 +291,8 @@ public final class Transformer implements AutoCloseable {
      *
      * @param causalMask [n_ctx, n_ctx]: 0 on and below the diagonal, {@link #MASKED} above (query i sees keys 0..i)
      * @param lnEps      scalar 1e-5, the LayerNorm epsilon
-     * @param rotaryCos  [n_ctx, d_head] cosines of the rotary angles (used only with rotary positions)
-     * @param rotarySin  [n_ctx, d_head] their sines
+     * @param rotaryCos  [n_ctx, d_head] cosines of the rotary angles; null unless the model has rotary positions
+     * @param rotarySin  [n_ctx, d_head] their sines; null likewise
      */
     private record Constants(NDArray causalMask, NDArray lnEps, NDArray rotaryCos, NDArray rotarySin) {
     }
@@ -313,19 +313,23 @@ public final class Transformer implements AutoCloseable {
             for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) v[i * n + j] = MASKED;
             NDArray mask = manager.create(v, new Shape(n, n));
             NDArray eps = manager.create(1e-5f);
-            // rotary angles p * 10000^(-2i / d_head) for dimensions i and i + d_head / 2 (see rotate)
-            int dh = cfg.dHead(), half = dh / 2;
-            float[] cos = new float[n * dh], sin = new float[n * dh];
-            for (int p = 0; p < n; p++) {
-                for (int i = 0; i < half; i++) {
-                    double angle = p * Math.pow(10000, -2.0 * i / dh);
-                    cos[p * dh + i] = cos[p * dh + i + half] = (float) Math.cos(angle);
-                    sin[p * dh + i] = sin[p * dh + i + half] = (float) Math.sin(angle);
+            NDArray rotaryCos = null, rotarySin = null;
+            if (cfg.positionalEmbedding() == ModelConfig.PositionalEmbedding.ROTARY) {
+                // rotary angles p * 10000^(-2i / d_head) for dimensions i and i + d_head / 2 (see rotate)
+                int dh = cfg.dHead(), half = dh / 2;
+                float[] cos = new float[n * dh], sin = new float[n * dh];
+                for (int p = 0; p < n; p++) {
+                    for (int i = 0; i < half; i++) {
+                        double angle = p * Math.pow(10000, -2.0 * i / dh);
+                        cos[p * dh + i] = cos[p * dh + i + half] = (float) Math.cos(angle);
+                        sin[p * dh + i] = sin[p * dh + i + half] = (float) Math.sin(angle);
+                    }
                 }
+                rotaryCos = manager.create(cos, new Shape(n, dh));
+                rotarySin = manager.create(sin, new Shape(n, dh));
+                NDScope.unregister(rotaryCos, rotarySin);
             }
-            NDArray rotaryCos = manager.create(cos, new Shape(n, dh));
-            NDArray rotarySin = manager.create(sin, new Shape(n, dh));
-            for (NDArray a : List.of(mask, eps, rotaryCos, rotarySin)) NDScope.unregister(a);
+            NDScope.unregister(mask, eps);
             constants = new Constants(mask, eps, rotaryCos, rotarySin);
         }
         return constants;
@@ -374,7 +378,10 @@ public final class Transformer implements AutoCloseable {
         params.values().forEach(NDArray::close);
         sqrtDHead.close();
         zero.close();
-        if (constants != null) List.of(constants.causalMask, constants.lnEps).forEach(NDArray::close);
+        if (constants != null) {
+            java.util.stream.Stream.of(constants.causalMask, constants.lnEps, constants.rotaryCos, constants.rotarySin)
+                    .filter(java.util.Objects::nonNull).forEach(NDArray::close);
+        }
     }
 
     static long[] toLong(int[] shape) {
