@@ -61,6 +61,9 @@ final class TrainCommand implements Callable<Integer> {
             + "residual stream; shortformer: added to attention queries and keys only; rotary: no W_pos, queries and "
             + "keys rotated by position (sequence tasks).")
     String positionalEmbeddingType;
+    @Option(names = "--smeared-keys", negatable = true, description = "Each head's key mixes in the previous position's "
+            + "key with a learned weight (Olsson et al. 2022; sequence tasks).")
+    Boolean smearedKeys;
     @Option(names = "--n-ctx", description = "Context length of sequence tasks.")
     Integer nCtx;
     @Option(names = "--vocab", description = "Number of token values of sequence tasks (repeated-tokens, markov-icl, code-corpus).")
@@ -131,6 +134,7 @@ final class TrainCommand implements Callable<Integer> {
         putIf(values, "attn_only", attnOnly);
         putIf(values, "layer_norm", layerNorm);
         putIf(values, "positional_embedding_type", positionalEmbeddingType);
+        putIf(values, "smeared_keys", smearedKeys);
         putIf(values, "n_ctx", nCtx);
         putIf(values, "vocab", vocab);
         putIf(values, "batch_size", batchSize);

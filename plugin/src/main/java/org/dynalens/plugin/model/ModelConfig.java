@@ -8,9 +8,14 @@ package org.dynalens.plugin.model;
  * @param layerNorm LayerNorm before attention ({@code ln1}), before the MLP ({@code ln2}) and before the
  *                  unembedding ({@code ln_final}), as TransformerLens's pre-LN blocks
  * @param positionalEmbedding where {@code W_pos} enters the model (TransformerLens's {@code positional_embedding_type})
+ * @param smearedKeys each head's key at position j is a learned mix of the keys at j and j - 1 (Olsson et al. 2022,
+ *                    "In-context learning and induction heads", Argument 2): a single head can then match "the token
+ *                    before this key" with the query, i.e. be an induction head without a previous-token head in an
+ *                    earlier layer
  */
 public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dMlp, int dVocab, int dVocabOut,
-                          int nCtx, boolean attnOnly, boolean layerNorm, PositionalEmbedding positionalEmbedding) {
+                          int nCtx, boolean attnOnly, boolean layerNorm, PositionalEmbedding positionalEmbedding,
+                          boolean smearedKeys) {
 
     /** Where the learned positional embedding {@code W_pos} is added, or rotary positions instead of it. */
     public enum PositionalEmbedding {
@@ -58,6 +63,12 @@ public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dM
         }
     }
 
+    /** A model without smeared keys. */
+    public ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dMlp, int dVocab, int dVocabOut, int nCtx,
+                       boolean attnOnly, boolean layerNorm, PositionalEmbedding positionalEmbedding) {
+        this(nLayers, dModel, nHeads, dHead, dMlp, dVocab, dVocabOut, nCtx, attnOnly, layerNorm, positionalEmbedding, false);
+    }
+
     /** A model with standard positional embeddings. */
     public ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dMlp, int dVocab, int dVocabOut, int nCtx,
                        boolean attnOnly, boolean layerNorm) {
@@ -79,8 +90,10 @@ public record ModelConfig(int nLayers, int dModel, int nHeads, int dHead, int dM
         long perLayer = 4L * nHeads * dModel * dHead;
         if (!attnOnly) perLayer += 2L * dModel * dMlp + dMlp + dModel;
         if (layerNorm) perLayer += (attnOnly ? 2L : 4L) * dModel;
+        if (smearedKeys) perLayer += nHeads;
         long finalNorm = layerNorm ? 2L * dModel : 0;
-        return (long) dVocab * dModel + (long) nCtx * dModel + nLayers * perLayer + finalNorm + (long) dModel * dVocabOut;
+        long positions = positionalEmbedding == PositionalEmbedding.ROTARY ? 0 : (long) nCtx * dModel;
+        return (long) dVocab * dModel + positions + nLayers * perLayer + finalNorm + (long) dModel * dVocabOut;
     }
 
     private static void positive(String name, int v) {

@@ -43,7 +43,9 @@ import java.util.Random;
  * ({@code blocks.L.ln1.w/b}, {@code blocks.L.ln2.w/b}, {@code ln_final.w/b}, TransformerLens names), logits at every
  * position under a causal mask, and every head's attention pattern for analyses ({@link #attentionPatterns}),
  * and optionally shortformer positional embeddings ({@link ModelConfig.PositionalEmbedding#SHORTFORMER}) or rotary
- * positions instead of {@code pos_embed.W_pos} ({@link ModelConfig.PositionalEmbedding#ROTARY}).
+ * positions instead of {@code pos_embed.W_pos} ({@link ModelConfig.PositionalEmbedding#ROTARY}), and optionally
+ * smeared keys ({@link ModelConfig#smearedKeys()}, one extra parameter per head, {@code blocks.L.attn.smear_alpha}
+ * [n_heads]; TransformerLens has no name for it).
  * The grokking configuration draws exactly the same initial weights as before those options existed.
  */
 public final class Transformer implements AutoCloseable {
@@ -98,6 +100,9 @@ public final class Transformer implements AutoCloseable {
             if (cfg.layerNorm()) { // gain 1, bias 0: no random numbers drawn, so the other weights do not move
                 t.addLayerNorm(b + "ln1");
                 if (!cfg.attnOnly()) t.addLayerNorm(b + "ln2");
+            }
+            if (cfg.smearedKeys()) { // alpha 0: sigmoid 1/2, an even mix, where the gradient of the mix is largest
+                t.add(b + "attn.smear_alpha", Tensor.of(new float[cfg.nHeads()], cfg.nHeads()));
             }
         }
         if (cfg.layerNorm()) t.addLayerNorm("ln_final");
@@ -247,6 +252,7 @@ public final class Transformer implements AutoCloseable {
                 q = rotate(q, n);
                 k = rotate(k, n);
             }
+            if (cfg.smearedKeys()) k = smear(k, p(b + "attn.smear_alpha"), n);
             NDArray v = splitHeads(x.matMul(headsAsColumns(p(b + "attn.W_V"))), batch, n);
             NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(sqrtDHead).add(mask); // [batch, h, query, key]
             NDArray pattern = scores.softmax(3);
@@ -277,6 +283,20 @@ public final class Transformer implements AutoCloseable {
         NDArray rotatedHalf = NDArrays.concat(new NDList(x.get(new NDIndex("..., {}:", half)).neg(),
                 x.get(new NDIndex("..., :{}", half))), -1);
         return x.mul(cos).add(rotatedHalf.mul(sin));
+    }
+
+    /**
+     * Smeared keys (Olsson et al. 2022, Argument 2): {@code k'_j = sigmoid(alpha_h) k_j + (1 - sigmoid(alpha_h)) k_(j-1)}
+     * for every head h, and {@code k'_0 = k_0} (the first token has no previous key to smear in).
+     *
+     * @param k     [batch, h, n, d_head]
+     * @param alpha [h], one learned mix per head
+     */
+    private NDArray smear(NDArray k, NDArray alpha, long n) {
+        NDArray previous = n == 1 ? k : NDArrays.concat(new NDList(k.get(new NDIndex(":, :, :1")),
+                k.get(new NDIndex(":, :, :{}", n - 1))), 2);
+        NDArray mix = Activation.sigmoid(alpha).reshape(cfg.nHeads(), 1, 1);
+        return previous.add(k.sub(previous).mul(mix));
     }
 
     /** [batch, n, h * d_head] as [batch, h, n, d_head]. */

@@ -37,13 +37,14 @@ public record RunConfig(
         Integer nCtx, Integer vocab, Integer batchSize, Boolean attnOnly, Boolean layerNorm,
         Map<String, Object> taskSettings,
         Double grokfastAlpha, Double grokfastLambda, String parentRun, Long parentStep, Double ticketKeep,
-        String ticketMask, String positionalEmbeddingType) {
+        String ticketMask, String positionalEmbeddingType, Boolean smearedKeys) {
 
     public RunConfig {
         // the default mask kind is stored as absent, so naming it keeps the run id of a ticket that does not
         if (TICKET_MASK_MAGNITUDE.equals(ticketMask)) ticketMask = null;
         // likewise the standard positional embedding: configs that name it keep the run id they had before the option
         if (ModelConfig.PositionalEmbedding.STANDARD.configName().equals(positionalEmbeddingType)) positionalEmbeddingType = null;
+        if (Boolean.FALSE.equals(smearedKeys)) smearedKeys = null; // and unsmeared keys
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -59,7 +60,7 @@ public record RunConfig(
      * settings existed.
      */
     private static final List<String> SEQUENCE_KEYS = List.of("n_ctx", "vocab", "batch_size", "attn_only", "layer_norm",
-            "task_settings", "positional_embedding_type");
+            "task_settings", "positional_embedding_type", "smeared_keys");
 
     /**
      * Opt-in settings of any task: Grokfast's filter, the checkpoint a branched run starts from, and a lottery
@@ -86,7 +87,7 @@ public record RunConfig(
                 1e-3, 1.0, 0.9, 0.98, 1e-8, 10,
                 1, 128, 4, 32, 512, null,
                 null, null, null, null, null, null,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -101,7 +102,7 @@ public record RunConfig(
                 3e-3, 0.0, 0.9, 0.98, 1e-8, 10,
                 2, 64, 2, 32, 256, null,
                 null, null, 64, true, false, Map.of(),
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     /** Whether the task is a next-token task trained by {@link SequenceTrainingRun}. */
@@ -164,7 +165,7 @@ public record RunConfig(
     /** The model shape for a sequence task: input and output vocabulary are the task's tokens. */
     public ModelConfig sequenceModel(SequenceTask t) {
         return new ModelConfig(nLayers, dModel, nHeads, dHead, dMlp, t.vocab(), t.vocab(), t.contextLength(),
-                Boolean.TRUE.equals(attnOnly), Boolean.TRUE.equals(layerNorm), positionalEmbedding());
+                Boolean.TRUE.equals(attnOnly), Boolean.TRUE.equals(layerNorm), positionalEmbedding(), Boolean.TRUE.equals(smearedKeys));
     }
 
     private static void require(boolean ok, String message) {
@@ -191,7 +192,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, newSteps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
-                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask, positionalEmbeddingType);
+                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask, positionalEmbeddingType, smearedKeys);
     }
 
     /** Where {@code W_pos} enters the model: {@code positional_embedding_type}, "standard" when absent. */
@@ -212,7 +213,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
-                grokfastAlpha, grokfastLambda, run, step, ticketKeep, ticketMask, positionalEmbeddingType);
+                grokfastAlpha, grokfastLambda, run, step, ticketKeep, ticketMask, positionalEmbeddingType, smearedKeys);
     }
 
     /** A copy that is a lottery ticket keeping fraction {@code keep} of the parent's final weights. */
@@ -220,7 +221,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
-                grokfastAlpha, grokfastLambda, parentRun, parentStep, keep, ticketMask, positionalEmbeddingType);
+                grokfastAlpha, grokfastLambda, parentRun, parentStep, keep, ticketMask, positionalEmbeddingType, smearedKeys);
     }
 
     /** A copy with an explicit run id. */
@@ -228,7 +229,7 @@ public record RunConfig(
         return new RunConfig(task, p, trainFraction, seed, steps, checkpointEvery, evalEvery, lr, weightDecay, beta1,
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, id,
                 nCtx, vocab, batchSize, attnOnly, layerNorm, taskSettings,
-                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask, positionalEmbeddingType);
+                grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask, positionalEmbeddingType, smearedKeys);
     }
 
     /**
@@ -319,7 +320,7 @@ public record RunConfig(
                 beta2, eps, warmupSteps, nLayers, dModel, nHeads, dHead, dMlp, runId,
                 nCtx != null ? nCtx : t.contextLength(), vocab != null ? vocab : t.vocab(), batchSize, attnOnly,
                 layerNorm, taskSettings, grokfastAlpha, grokfastLambda, parentRun, parentStep, ticketKeep, ticketMask,
-                positionalEmbeddingType);
+                positionalEmbeddingType, smearedKeys);
     }
 
     /** Reads a JSON config file (keys as in {@link #toJson()}); missing keys take the defaults. */

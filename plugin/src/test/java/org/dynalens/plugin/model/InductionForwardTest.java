@@ -38,6 +38,56 @@ class InductionForwardTest {
         check(new ModelConfig(2, 16, 2, 8, 32, 7, 7, 8, false, true, ModelConfig.PositionalEmbedding.ROTARY));
     }
 
+    /** Smeared keys, with a different mix in every head (so the per-head broadcast is checked too). */
+    @Test
+    void smearedKeysMixEachKeyWithThePreviousOne() {
+        for (ModelConfig cfg : List.of(
+                new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, true, false, ModelConfig.PositionalEmbedding.STANDARD, true),
+                new ModelConfig(2, 16, 2, 8, 32, 7, 7, 8, false, true, ModelConfig.PositionalEmbedding.SHORTFORMER, true),
+                new ModelConfig(1, 16, 2, 8, 32, 7, 7, 6, true, false, ModelConfig.PositionalEmbedding.ROTARY, true))) {
+            check(cfg, Map.of("blocks.0.attn.smear_alpha", new float[] {-1.5f, 2f}));
+        }
+    }
+
+    /**
+     * The point of smeared keys (Olsson et al. 2022, Argument 2): one head in one layer can be an induction head. Hand
+     * built: one-hot token embeddings, no positions, W_Q = 30 I and W_K = I, so a query matches keys of its own token.
+     * With the keys fully smeared back (alpha -30) the key at j is the token at j - 1, so on a permutation repeated
+     * twice each second-half token attends to the token after its first copy: induction score about 1. Unsmeared
+     * (alpha +30) the same head attends to the copy itself: induction score about 0.
+     */
+    @Test
+    void aSingleHeadWithSmearedKeysIsAnInductionHead() {
+        int v = 8, n = 16;
+        ModelConfig cfg = new ModelConfig(1, v, 1, v, 1, v, v, n, true, false, ModelConfig.PositionalEmbedding.STANDARD, true);
+        int[] tokens = {3, 0, 6, 1, 7, 4, 2, 5, 3, 0, 6, 1, 7, 4, 2, 5};
+        float[] identity = new float[v * v], query = new float[v * v];
+        for (int i = 0; i < v; i++) {
+            identity[i * v + i] = 1;
+            query[i * v + i] = 30;
+        }
+        try (NDManager m = Djl.newManager(); Transformer t = Transformer.initialise(cfg, 1, m)) {
+            t.parameters().get("embed.W_E").set(identity);
+            t.parameters().get("pos_embed.W_pos").muli(0);
+            t.parameters().get("blocks.0.attn.W_Q").set(query);
+            t.parameters().get("blocks.0.attn.W_K").set(identity);
+            long[] flat = java.util.Arrays.stream(tokens).asLongStream().toArray();
+            NDArray input = m.create(flat, new Shape(1, n));
+            double[] score = new double[2];
+            float[] alphas = {-30f, 30f};
+            for (int i = 0; i < 2; i++) {
+                t.parameters().get("blocks.0.attn.smear_alpha").set(new float[] {alphas[i]});
+                float[] pattern = t.attentionPatterns(input).get(0).toFloatArray();
+                score[i] = org.dynalens.plugin.analysis.heads.HeadScores.induction(
+                        new org.dynalens.plugin.analysis.heads.AttentionPatterns(1, 1, n, pattern, tokens), 0);
+            }
+            // 15/16: the query of token 3 also matches the first key, which has no earlier key to smear in, and
+            // splits its attention evenly between the two
+            assertEquals(15 / 16.0, score[0], 0.01, "smeared");
+            assertTrue(score[1] < 0.05, "unsmeared: induction score " + score[1]);
+        }
+    }
+
     /**
      * With rotary positions a score depends on the two tokens and their distance only: on a sequence of one repeated
      * token, every query attends to the keys at distances 0, 1, 2, ... with the same scores, so the last two rows of
@@ -89,7 +139,13 @@ class InductionForwardTest {
     }
 
     private static void check(ModelConfig cfg) {
+        check(cfg, Map.of());
+    }
+
+    /** Checks the model initialised from seed 7, with the parameters in {@code overrides} set to the given values. */
+    private static void check(ModelConfig cfg, Map<String, float[]> overrides) {
         try (NDManager m = Djl.newManager(); Transformer t = Transformer.initialise(cfg, 7, m)) {
+            overrides.forEach((name, value) -> t.parameters().get(name).set(value));
             Map<String, Tensor> w = t.toTensors();
             int n = INPUTS[0].length;
             long[] flat = new long[INPUTS.length * n];
@@ -141,12 +197,22 @@ class InductionForwardTest {
     void optionalBlocksChangeTheParameterNamesAndCount() {
         ModelConfig attnOnly = new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, true, false);
         ModelConfig withLn = new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, false, true);
+        ModelConfig rotarySmeared = new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, true, false,
+                ModelConfig.PositionalEmbedding.ROTARY, true);
         try (NDManager m = Djl.newManager(); Transformer a = Transformer.initialise(attnOnly, 0, m);
-             Transformer b = Transformer.initialise(withLn, 0, m)) {
+             Transformer b = Transformer.initialise(withLn, 0, m); Transformer c = Transformer.initialise(rotarySmeared, 0, m)) {
             assertFalse(a.parameters().containsKey("blocks.0.mlp.W_in"));
             assertTrue(b.parameters().keySet().containsAll(List.of("blocks.1.ln1.w", "blocks.1.ln2.b", "ln_final.w")));
+            assertTrue(c.parameters().keySet().containsAll(List.of("blocks.0.attn.smear_alpha", "blocks.1.attn.smear_alpha")));
             assertEquals(attnOnly.parameterCount(), a.parameters().values().stream().mapToLong(x -> x.getShape().size()).sum());
             assertEquals(withLn.parameterCount(), b.parameters().values().stream().mapToLong(x -> x.getShape().size()).sum());
+            assertEquals(rotarySmeared.parameterCount(), c.parameters().values().stream().mapToLong(x -> x.getShape().size()).sum());
+            // smearing draws no random numbers: every other initial weight is that of the plain model
+            Map<String, Tensor> plain = Transformer.initialise(new ModelConfig(2, 16, 2, 8, 32, 7, 7, 6, true, false,
+                    ModelConfig.PositionalEmbedding.ROTARY), 0, m).toTensors();
+            Map<String, Tensor> smeared = new java.util.HashMap<>(c.toTensors());
+            smeared.keySet().removeIf(k -> k.endsWith("smear_alpha"));
+            assertEquals(plain, smeared);
         }
     }
 }

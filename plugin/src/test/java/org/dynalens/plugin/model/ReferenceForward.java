@@ -115,6 +115,14 @@ final class ReferenceForward {
                     q = rotate(q);
                     k = rotate(k);
                 }
+                if (c.smearedKeys()) { // Olsson et al. 2022: k'_j = s k_j + (1 - s) k_(j-1), s = sigmoid(alpha), k'_0 = k_0
+                    double s = 1 / (1 + Math.exp(-w.get(b + "attn.smear_alpha").doubleAt(head)));
+                    double[][] smeared = new double[n][dh];
+                    for (int i = 0; i < n; i++) {
+                        for (int e = 0; e < dh; e++) smeared[i][e] = s * k[i][e] + (1 - s) * k[Math.max(i - 1, 0)][e];
+                    }
+                    k = smeared;
+                }
                 double[][] v = project(x, w.get(b + "attn.W_V"), head, d, dh);
                 for (int i = 0; i < n; i++) {
                     double[] scores = new double[i + 1];

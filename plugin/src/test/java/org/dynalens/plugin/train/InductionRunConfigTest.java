@@ -53,6 +53,22 @@ class InductionRunConfigTest {
     }
 
     @Test
+    void smearedKeysAreOptInAndNamedOnlyWhenOn() {
+        RunConfig plain = RunConfig.fromMap(Map.of("task", "repeated-tokens")).validate();
+        RunConfig off = RunConfig.fromMap(Map.of("task", "repeated-tokens", "smeared_keys", false)).validate();
+        RunConfig on = RunConfig.fromMap(Map.of("task", "repeated-tokens", "smeared_keys", true)).validate();
+        assertEquals(plain.resolvedRunId(), off.resolvedRunId(), "naming the default keeps the run id");
+        assertFalse(plain.toMap().containsKey("smeared_keys"));
+        assertNotEquals(plain.resolvedRunId(), on.resolvedRunId());
+        assertTrue(on.sequenceModel(on.createSequenceTask()).smearedKeys());
+        assertFalse(plain.sequenceModel(plain.createSequenceTask()).smearedKeys());
+        assertEquals(on, RunConfig.fromMap(on.toMap()));
+        assertMessage("smeared_keys is a setting of sequence tasks",
+                () -> RunConfig.fromMap(Map.of("smeared_keys", true)).validate());
+        assertMessage("bad config", () -> RunConfig.fromMap(Map.of("task", "repeated-tokens", "smeared_keys", "often")));
+    }
+
+    @Test
     void badSequenceSettingsAreOneLineErrors() {
         assertMessage("positional_embedding_type must be \"standard\", \"shortformer\" or \"rotary\", got \"alibi\"",
                 () -> RunConfig.fromMap(Map.of("task", "repeated-tokens", "positional_embedding_type", "alibi")).validate());

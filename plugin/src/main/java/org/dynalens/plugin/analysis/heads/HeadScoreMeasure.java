@@ -124,7 +124,7 @@ public final class HeadScoreMeasure implements CheckpointMeasure {
                 metrics.put("duplicate_token_score_" + head, dup[i]);
             }
         }
-        metrics.put("induction_score_max", HeadScores.inductionMax(ind, layers, heads));
+        metrics.put("induction_score_max", HeadScores.inductionMax(ind, cfg));
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         tensors.put("induction_score", Tensor.of(ind, layers, heads));
         tensors.put("induction_score_tl", Tensor.of(indTl, layers, heads));

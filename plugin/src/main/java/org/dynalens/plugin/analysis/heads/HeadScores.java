@@ -65,12 +65,13 @@ public final class HeadScores {
 
     /**
      * The best of a [layers, heads] row-major array of induction scores over the heads that can be induction heads:
-     * those of layer 1 and above, since the circuit needs an earlier layer to compose with (every head of a 1-layer
-     * model).
+     * those of layer 1 and above, since the circuit needs an earlier layer to compose with; every head of a 1-layer
+     * model, and every head of a model with smeared keys, where one head can do it alone (Olsson et al. 2022).
      */
-    public static double inductionMax(double[] scores, int layers, int heads) {
+    public static double inductionMax(double[] scores, org.dynalens.plugin.model.ModelConfig model) {
+        int layers = model.nLayers(), heads = model.nHeads();
         double best = Double.NEGATIVE_INFINITY;
-        for (int i = layers == 1 ? 0 : heads; i < layers * heads; i++) best = Math.max(best, scores[i]);
+        for (int i = layers == 1 || model.smearedKeys() ? 0 : heads; i < layers * heads; i++) best = Math.max(best, scores[i]);
         return best;
     }
 

@@ -78,7 +78,7 @@ public final class TaskRepeatMeasure implements CheckpointMeasure {
                 metrics.put(PREFIX + "induction_score_L" + l + "H" + h, ind[i]);
             }
         }
-        metrics.put(PREFIX + "induction_score_max", HeadScores.inductionMax(ind, layers, heads));
+        metrics.put(PREFIX + "induction_score_max", HeadScores.inductionMax(ind, cfg));
         metrics.put(PREFIX + "induction_score_uniform", uniform);
 
         NDArray logits = model.logits(Djl.tokens(manager, t, rows));

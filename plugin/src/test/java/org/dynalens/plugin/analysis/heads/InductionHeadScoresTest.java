@@ -151,9 +151,15 @@ class InductionHeadScoresTest {
     }
 
     @Test
-    void inductionMaxSkipsLayerZeroUnlessItIsTheOnlyLayer() {
+    void inductionMaxSkipsLayerZeroUnlessItIsTheOnlyLayerOrKeysAreSmeared() {
         double[] twoLayers = {0.9, 0.8, 0.3, 0.5}; // [2 layers, 2 heads]: layer 0 cannot compose with anything
-        assertEquals(0.5, HeadScores.inductionMax(twoLayers, 2, 2), 0);
-        assertEquals(0.9, HeadScores.inductionMax(new double[] {0.9, 0.8}, 1, 2), 0);
+        assertEquals(0.5, HeadScores.inductionMax(twoLayers, model(2, false)), 0);
+        assertEquals(0.9, HeadScores.inductionMax(new double[] {0.9, 0.8}, model(1, false)), 0);
+        assertEquals(0.9, HeadScores.inductionMax(twoLayers, model(2, true)), 0); // one smeared head suffices
+    }
+
+    private static org.dynalens.plugin.model.ModelConfig model(int layers, boolean smearedKeys) {
+        return new org.dynalens.plugin.model.ModelConfig(layers, 4, 2, 2, 1, 4, 4, 4, true, false,
+                org.dynalens.plugin.model.ModelConfig.PositionalEmbedding.STANDARD, smearedKeys);
     }
 }
