@@ -113,9 +113,10 @@ function renderCharts({ steps, series }) {
   if (hasAcc) accChart.update(steps, accuracies);
   for (const c of HEAD_CHARTS) {
     let heads = Object.keys(series).filter((n) => n.startsWith(c.measure + c.heads)).sort();
-    // an induction head reads an earlier layer: layer 0 is only shown for a 1-layer model (HeadScores.inductionMax)
+    // an induction head reads an earlier layer: layer 0 is only shown for a 1-layer model, or with smeared keys,
+    // where one head can do it alone (HeadScores.inductionMax)
     const later = heads.filter((n) => !n.startsWith(`${c.measure}L0H`));
-    if (c.laterLayers && later.length > 0) heads = later;
+    if (c.laterLayers && later.length > 0 && !info?.config?.smeared_keys) heads = later;
     document.getElementById(c.card).hidden = heads.length === 0;
     if (heads.length === 0) continue;
     const lines = Object.fromEntries(heads.map((n) => [n.slice(c.measure.length), series[n]]));

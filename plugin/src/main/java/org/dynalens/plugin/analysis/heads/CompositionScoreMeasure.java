@@ -28,6 +28,9 @@ import java.util.SplittableRandom;
  * mean score of {@value #RANDOM_SAMPLES} pairs of Gaussian matrices of the same shapes and ranks (fixed seed; Q, K
  * and V give the same distribution then), the level to read the scores against.
  *
+ * <p>Like TransformerLens's, the scores are of the weight matrices alone: rotary positions' rotation and smeared keys'
+ * mixing ({@link ModelConfig#smearedKeys()}) are left out.
+ *
  * <p>Every product is of rank at most d_head, so the norms are taken through d_head x d_head Gram matrices
  * ({@code ||U C W^T||_F^2 = trace(C^T (U^T U) C (W^T W))}) and never form a [d_model, d_model] matrix.
  *
