@@ -116,7 +116,11 @@ function renderCharts({ steps, series }) {
     // an induction head reads an earlier layer: layer 0 is only shown for a 1-layer model, or with smeared keys,
     // where one head can do it alone (HeadScores.inductionMax)
     const later = heads.filter((n) => !n.startsWith(`${c.measure}L0H`));
-    if (c.laterLayers && later.length > 0 && !info?.config?.smeared_keys) heads = later;
+    if (c.laterLayers) {
+      const onlyLater = later.length > 0 && !info?.config?.smeared_keys;
+      if (onlyLater) heads = later;
+      document.getElementById('induction-heads').hidden = !onlyLater;
+    }
     document.getElementById(c.card).hidden = heads.length === 0;
     if (heads.length === 0) continue;
     const lines = Object.fromEntries(heads.map((n) => [n.slice(c.measure.length), series[n]]));

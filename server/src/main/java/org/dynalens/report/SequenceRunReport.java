@@ -99,7 +99,7 @@ public final class SequenceRunReport {
         plotPrefix(dir, images, "induction-score.png", "Induction (prefix-matching) score of every head", "score",
                 "induction_score_", uniform.get(HeadScores.Kind.INDUCTION), "Mean attention from a repeated token to "
                         + "the token after its earlier copy, on random tokens repeated twice; induction_score_max is "
-                        + "the best head of layer >= 1 (of any layer with smeared keys).");
+                        + "the best head of layer >= 1 (of any layer in a 1-layer model or with smeared keys).");
         plotPrefix(dir, images, "previous-token-score.png", "Previous-token score of every head", "score",
                 "previous_token_score_", uniform.get(HeadScores.Kind.PREVIOUS_TOKEN), "Mean attention to the "
                         + "previous position: the layer-0 half of the induction circuit (K-composition).");

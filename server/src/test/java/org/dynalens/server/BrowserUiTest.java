@@ -151,6 +151,7 @@ class BrowserUiTest {
             // layer 0)
             wait.until(d -> !rows(By.cssSelector("#k-composition-chart canvas")).isEmpty());
             assertEquals(List.of("step", "L1H0", "L1H1"), legend("induction-chart"));
+            assertTrue(driver.findElement(By.id("induction-heads")).isDisplayed(), "the chart says it shows layer >= 1");
             assertEquals(List.of("step", "L0H0", "L0H1"), legend("previous-token-chart"));
             assertEquals(List.of("step", "L1H0", "L1H1", "random matrices"), legend("k-composition-chart"));
             assertEquals(String.valueOf(TrainedSequenceRun.N_CTX), attr("attention-heatmap", "data-n"));
