@@ -16,7 +16,8 @@ const lossChart = new SeriesChart(document.getElementById('loss-chart'), { log: 
 const accChart = new SeriesChart(document.getElementById('acc-chart'), { yRange: [0, 1] });
 // head measures of sequence runs, one line per head (metric name without its measure prefix), with a reference level
 const HEAD_CHARTS = [
-  { card: 'induction-card', measure: 'induction_score_', heads: 'L', laterLayers: true }, // small until the phase
+  // small until the phase; laterLayersNote: the element saying the chart shows layers >= 1 only
+  { card: 'induction-card', measure: 'induction_score_', heads: 'L', laterLayersNote: 'induction-heads' },
   { card: 'previous-token-card', measure: 'previous_token_score_', heads: 'L0', yRange: [0, 1] },
   { card: 'k-composition-card', measure: 'k_composition_', heads: 'L', reference: ['composition_score_random', 'random matrices'] },
 ].map((c) => ({
@@ -116,10 +117,10 @@ function renderCharts({ steps, series }) {
     // an induction head reads an earlier layer: layer 0 is only shown for a 1-layer model, or with smeared keys,
     // where one head can do it alone (HeadScores.inductionMax)
     const later = heads.filter((n) => !n.startsWith(`${c.measure}L0H`));
-    if (c.laterLayers) {
+    if (c.laterLayersNote) {
       const onlyLater = later.length > 0 && !info?.config?.smeared_keys;
       if (onlyLater) heads = later;
-      document.getElementById('induction-heads').hidden = !onlyLater;
+      document.getElementById(c.laterLayersNote).hidden = !onlyLater;
     }
     document.getElementById(c.card).hidden = heads.length === 0;
     if (heads.length === 0) continue;

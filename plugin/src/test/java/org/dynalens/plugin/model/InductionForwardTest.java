@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.dynalens.archive.Tensor;
+import org.dynalens.plugin.analysis.heads.AttentionPatterns;
+import org.dynalens.plugin.analysis.heads.HeadScores;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -78,8 +80,7 @@ class InductionForwardTest {
             for (int i = 0; i < 2; i++) {
                 t.parameters().get("blocks.0.attn.smear_alpha").set(new float[] {alphas[i]});
                 float[] pattern = t.attentionPatterns(input).get(0).toFloatArray();
-                score[i] = org.dynalens.plugin.analysis.heads.HeadScores.induction(
-                        new org.dynalens.plugin.analysis.heads.AttentionPatterns(1, 1, n, pattern, tokens), 0);
+                score[i] = HeadScores.induction(new AttentionPatterns(1, 1, n, pattern, tokens), 0);
             }
             // 15/16: the query of token 3 also matches the first key, which has no earlier key to smear in, and
             // splits its attention evenly between the two

@@ -28,10 +28,15 @@ class InductionHeadsTest {
     @TempDir
     Path tmp;
 
+    /** The task and hyper-parameters above (a new map, to add to). */
+    static Map<String, Object> repeatedTokensSettings() {
+        return new java.util.LinkedHashMap<>(Map.of("task", "repeated-tokens", "n_ctx", 24, "vocab", 32, "d_model", 64,
+                "n_heads", 2, "d_head", 32, "batch_size", 64, "lr", 3e-3, "seed", 0));
+    }
+
     @Test
     void inductionHeadFormsInAShortWindowAndTheRepeatedHalfLossDropsWithIt() {
-        Map<String, Object> settings = new java.util.LinkedHashMap<>(Map.of("task", "repeated-tokens", "n_ctx", 24,
-                "vocab", 32, "d_model", 64, "n_heads", 2, "d_head", 32, "batch_size", 64, "lr", 3e-3, "seed", 0));
+        Map<String, Object> settings = repeatedTokensSettings();
         settings.putAll(Map.of("steps", 800, "checkpoint_every", 200, "eval_every", 20));
         RunConfig cfg = RunConfig.fromMap(settings);
         RunArchive run = TrainingRun.train(cfg, Archive.open(tmp), new TrainingListener() {

@@ -59,8 +59,7 @@ class SmearedKeysTest {
     }
 
     private RunArchive train(boolean smearedKeys) {
-        Map<String, Object> settings = new java.util.LinkedHashMap<>(Map.of("task", "repeated-tokens", "n_ctx", 24,
-                "vocab", 32, "d_model", 64, "n_heads", 2, "d_head", 32, "batch_size", 64, "lr", 3e-3, "seed", 0));
+        Map<String, Object> settings = InductionHeadsTest.repeatedTokensSettings();
         settings.putAll(Map.of("n_layers", 1, "smeared_keys", smearedKeys, "steps", 800, "checkpoint_every", 400,
                 "eval_every", 20));
         return TrainingRun.train(RunConfig.fromMap(settings), Archive.open(tmp), new TrainingListener() {

@@ -1,5 +1,7 @@
 package org.dynalens.plugin.analysis.heads;
 
+import org.dynalens.plugin.model.ModelConfig;
+
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -68,7 +70,7 @@ public final class HeadScores {
      * those of layer 1 and above, since the circuit needs an earlier layer to compose with; every head of a 1-layer
      * model, and every head of a model with smeared keys, where one head can do it alone (Olsson et al. 2022).
      */
-    public static double inductionMax(double[] scores, org.dynalens.plugin.model.ModelConfig model) {
+    public static double inductionMax(double[] scores, ModelConfig model) {
         int layers = model.nLayers(), heads = model.nHeads();
         double best = Double.NEGATIVE_INFINITY;
         for (int i = layers == 1 || model.smearedKeys() ? 0 : heads; i < layers * heads; i++) best = Math.max(best, scores[i]);

@@ -1,5 +1,6 @@
 package org.dynalens.plugin.analysis.heads;
 
+import org.dynalens.plugin.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -158,8 +159,8 @@ class InductionHeadScoresTest {
         assertEquals(0.9, HeadScores.inductionMax(twoLayers, model(2, true)), 0); // one smeared head suffices
     }
 
-    private static org.dynalens.plugin.model.ModelConfig model(int layers, boolean smearedKeys) {
-        return new org.dynalens.plugin.model.ModelConfig(layers, 4, 2, 2, 1, 4, 4, 4, true, false,
-                org.dynalens.plugin.model.ModelConfig.PositionalEmbedding.STANDARD, smearedKeys);
+    private static ModelConfig model(int layers, boolean smearedKeys) {
+        return new ModelConfig(layers, 4, 2, 2, 1, 4, 4, 4, true, false, ModelConfig.PositionalEmbedding.STANDARD,
+                smearedKeys);
     }
 }
